@@ -1,0 +1,863 @@
+/**
+ * `MetricsHub`: the main thread's single owner of every figure simex reports.
+ *
+ * Writers: the server's main thread only (uWS handlers, shard message handlers). All methods
+ * are synchronous and O(1) except `ingestShard` (decodes <= 2 HDR histograms per shard per
+ * second) and the readers (`apiMetrics`, `feedPoint`, Prometheus collection), which merge at
+ * most 8 histograms per latency kind.
+ *
+ * Time: a 1 s timer (unref'd; `timer: false` in tests, then call `tick()`) closes each
+ * second: it rotates the rate ring and latency windows, samples the event-loop delay, builds
+ * one `FeedPoint`, appends it to the history ring and hands it to `onFeed` listeners (the
+ * server publishes it on the `metrics` feed topic).
+ *
+ * Windows (stated in every response): rates over the last `rateWindowSeconds` (10) complete
+ * seconds; /api/metrics latency percentiles over the last 60-70 s (six closed 10 s slots +
+ * the open one); feed latency percentiles over the last second.
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { Histogram } from 'hdr-histogram-js';
+import client from 'prom-client';
+import {
+  ACK_BUCKETS_S,
+  CumulativeBuckets,
+  ENGINE_BUCKETS_S,
+  LatencyRecorder,
+  decodeHdr,
+  newHdr,
+  summarize,
+  type LatencySummaryNs,
+} from './latency.js';
+import { TradingCounters, type RecentTrade, type SideLabel } from './counters.js';
+import { SHARD_SNAPSHOT_VERSION, type BookSample, type ShardSnapshot } from './shard.js';
+
+export interface MetricsHubOptions {
+  /** Configured instrument symbols (label values; anything else is "other"). */
+  symbols: readonly string[];
+  /** Shard ids the server runs; a listed shard that never reports shows as down. */
+  shards?: readonly number[];
+  /** Sliding window for orders_per_sec / trades_per_sec / error_rate, seconds. Default 10. */
+  rateWindowSeconds?: number;
+  /** Feed points kept for `history()` (one per second). Default 300. */
+  historyPoints?: number;
+  /** Run the 1 s timer. Default true; tests pass false and call tick(). */
+  timer?: boolean;
+  /** Clock, ms since epoch. Default Date.now. */
+  now?: () => number;
+  /** Register prom-client default process/nodejs metrics. Default true. */
+  defaultMetrics?: boolean;
+  /** A shard is "down" when its last snapshot is older than this. Default 5000 ms. */
+  shardStaleMs?: number;
+}
+
+/** Latency percentiles in microseconds (null when there were no samples). */
+export interface LatencySummaryUs {
+  count: number;
+  avg_us: number | null;
+  p50_us: number | null;
+  p90_us: number | null;
+  p95_us: number | null;
+  p99_us: number | null;
+  p999_us: number | null;
+  max_us: number | null;
+}
+
+export interface ShardStatus {
+  id: number;
+  up: boolean;
+  /** Seconds since the last snapshot (null: never reported). */
+  age_s: number | null;
+  snapshots: number;
+  lost_snapshots: number;
+  commands_per_sec: number;
+  batches_per_sec: number;
+  commands_total: number;
+  gauges: Record<string, number>;
+}
+
+export interface BookView {
+  symbol: string;
+  shard: number;
+  bids: [number, number, number][];
+  asks: [number, number, number][];
+  best_bid: number | null;
+  best_ask: number | null;
+  spread: number | null;
+  mid: number | null;
+  bid_depth: number;
+  ask_depth: number;
+  bid_levels: number;
+  ask_levels: number;
+  orders: number;
+  last_trade_price: number | null;
+  /** Seconds since the sample was taken in the shard. */
+  age_s: number;
+}
+
+/**
+ * One point of the live metrics feed: what the `metrics` topic carries once per second and
+ * what `GET /api/metrics/history` returns (without `books`/`trades`). Units are in the names.
+ */
+export interface FeedPoint {
+  v: 1;
+  /** ms since epoch at the end of the second this point describes. */
+  ts: number;
+  uptime_s: number;
+  order_count: number;
+  trade_count: number;
+  error_count: number;
+  total_volume: number;
+  /** Counts in the last completed second. */
+  orders_1s: number;
+  trades_1s: number;
+  errors_1s: number;
+  /** Sliding-window rates (rate_window_s). */
+  orders_per_sec: number;
+  trades_per_sec: number;
+  /** Percent of order requests in the window that were rejected or errored. */
+  error_rate: number;
+  rate_window_s: number;
+  /** Order ack latency (received -> ack sent) over the last second. */
+  ack: LatencySummaryUs;
+  /** Engine time per command, all shards merged, over the last second. */
+  engine: LatencySummaryUs;
+  event_loop: { p50_ms: number; p99_ms: number; max_ms: number };
+  connections: Record<string, number>;
+  drops_total: Record<string, number>;
+  shards: ShardStatus[];
+  symbols: Record<string, { order_count: number; trade_count: number; volume: number; avg_price: number | null; last_price: number | null }>;
+  books?: Record<string, BookView>;
+  trades?: Record<string, RecentTrade[]>;
+}
+
+const RING_SECONDS = 128;
+const LAT_SLOT_MS = 10_000;
+const LAT_SLOTS = 7; // 6 closed + 1 open: a 60-70 s window
+const RECENT_TRADES = 30;
+
+interface SecondSlot {
+  sec: number;
+  orders: number;
+  errors: number; // rejected + error
+  serverErrors: number;
+  trades: number;
+}
+
+class WindowedHdr {
+  private readonly slots: { start: number; h: Histogram }[] = [];
+  constructor(private readonly slotMs: number, private readonly n: number) {}
+  private current(now: number): Histogram {
+    const start = now - (now % this.slotMs);
+    const last = this.slots[this.slots.length - 1];
+    if (last && last.start === start) return last.h;
+    // Expire slots outside the window; reuse the oldest histogram when possible.
+    let reuse: Histogram | undefined;
+    while (this.slots.length > 0 && (this.slots.length >= this.n || this.slots[0]!.start <= start - this.slotMs * this.n)) {
+      const old = this.slots.shift()!;
+      if (reuse) reuse.destroy();
+      reuse = old.h;
+    }
+    const h = reuse ?? newHdr();
+    h.reset();
+    this.slots.push({ start, h });
+    return h;
+  }
+  record(now: number, v: number, count: number): void {
+    this.current(now).recordValueWithCount(v, count);
+  }
+  add(now: number, h: Histogram): void {
+    this.current(now).add(h);
+  }
+  /** Merge of the slots still inside the window, plus the covered span in seconds. */
+  merged(now: number): { h: Histogram; spanS: number } {
+    this.current(now);
+    const out = newHdr();
+    const min = now - this.slotMs * this.n;
+    let first = now;
+    for (const s of this.slots) {
+      if (s.start <= min) continue;
+      out.add(s.h);
+      if (s.start < first) first = s.start;
+    }
+    return { h: out, spanS: Math.max(0, (now - first) / 1000) };
+  }
+}
+
+interface ShardState {
+  id: number;
+  lastSeq: number;
+  lastIngestMs: number | null;
+  snapshots: number;
+  lost: number;
+  batches: number;
+  commands: number;
+  events: number;
+  lastIntervalMs: number;
+  lastCommands: number;
+  lastBatches: number;
+  engineCommand: CumulativeBuckets;
+  engineBatch: CumulativeBuckets;
+  gauges: Record<string, number>;
+}
+
+function toUs(s: LatencySummaryNs): LatencySummaryUs {
+  const us = (v: number | null) => (v === null ? null : Math.round(v / 10) / 100);
+  return {
+    count: s.count,
+    avg_us: us(s.mean),
+    p50_us: us(s.p50),
+    p90_us: us(s.p90),
+    p95_us: us(s.p95),
+    p99_us: us(s.p99),
+    p999_us: us(s.p999),
+    max_us: us(s.max),
+  };
+}
+
+/** "0.042ms": the runbook's latency string format (milliseconds, 3 decimals). */
+export function formatMs(ns: number | null): string | null {
+  return ns === null ? null : `${(ns / 1e6).toFixed(3)}ms`;
+}
+
+function roundTo(v: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+/** Prometheus `le` label without exponent notation ("0.00005", "5e-7" -> "0.0000005"). */
+export function formatLe(v: number): string {
+  if (v >= 1e-4 || v === 0) return String(v);
+  return v.toFixed(12).replace(/0+$/, '');
+}
+
+type PromValue = { labels?: Record<string, string | number>; value: number; metricName?: string };
+
+export class MetricsHub {
+  readonly registry: client.Registry;
+  readonly startedMs: number;
+  readonly rateWindowSeconds: number;
+
+  private readonly now: () => number;
+  private readonly symbols: readonly string[];
+  private readonly counters: TradingCounters;
+  private readonly ring: SecondSlot[] = Array.from({ length: RING_SECONDS }, () => ({ sec: -1, orders: 0, errors: 0, serverErrors: 0, trades: 0 }));
+  private readonly ack = new LatencyRecorder(ACK_BUCKETS_S); // cumulative (Prometheus)
+  private readonly ackWindow = new WindowedHdr(LAT_SLOT_MS, LAT_SLOTS);
+  private readonly ackSecond = newHdr();
+  private readonly engineWindow = new WindowedHdr(LAT_SLOT_MS, LAT_SLOTS);
+  private readonly engineSecond = newHdr();
+  private readonly shards = new Map<number, ShardState>();
+  private readonly books = new Map<string, BookSample & { shard: number }>();
+  private readonly recent = new Map<string, RecentTrade[]>();
+  private readonly connections = new Map<string, number>();
+  private readonly drops = new Map<string, number>();
+  private readonly history: FeedPoint[] = [];
+  private readonly historyCap: number;
+  private readonly listeners = new Set<(p: FeedPoint) => void>();
+  private readonly eld: IntervalHistogram;
+  private eldLast = { p50_ms: 0, p99_ms: 0, max_ms: 0 };
+  private readonly shardStaleMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private tradeSources = { hub: false, shard: false };
+  private orderSources = { hub: false, shard: false };
+  private rejectedSnapshots = 0;
+  readonly warnings: string[] = [];
+
+  constructor(opts: MetricsHubOptions) {
+    this.now = opts.now ?? Date.now;
+    this.startedMs = this.now();
+    this.symbols = [...opts.symbols];
+    this.counters = new TradingCounters(opts.symbols);
+    this.rateWindowSeconds = opts.rateWindowSeconds ?? 10;
+    this.historyCap = opts.historyPoints ?? 300;
+    this.shardStaleMs = opts.shardStaleMs ?? 5000;
+    for (const s of opts.symbols) this.recent.set(s, []);
+    for (const id of opts.shards ?? []) this.shardState(id);
+    this.eld = monitorEventLoopDelay({ resolution: 10 });
+    this.eld.enable();
+    this.registry = new client.Registry();
+    if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+    this.registerPrometheus();
+    if (opts.timer ?? true) {
+      this.timer = setInterval(() => this.tick(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  // ------------------------------------------------------------------ writers
+
+  /**
+   * One NEW order request was answered. side 'buy'|'sell', type 'limit'|'market',
+   * result 'accepted'|'rejected'|'error' (see OrderResultLabel). Count each order once:
+   * here (main thread) OR in the shard's ShardMetrics.recordOrder, not both.
+   */
+  recordOrder(symbol: string, side: string, type: string, result: string): void {
+    this.orderSources.hub = true;
+    this.countOrder(symbol, side, type, result, 1);
+  }
+
+  /** A cancel / amend / mass_cancel request was answered (same result meanings). */
+  recordRequest(op: string, symbol: string, result: string): void {
+    this.counters.addRequest(op, symbol, result);
+    if (result === 'error') this.slot().serverErrors++;
+  }
+
+  /** One trade, decimal price (quote) and quantity (base). Count once: here OR in the shard. */
+  recordTrade(symbol: string, price: number, qty: number, side?: SideLabel, tsMs?: number): void {
+    if (!(qty > 0) || !(price > 0)) return;
+    this.tradeSources.hub = true;
+    this.countTrades(symbol, 1, qty, price * qty, price);
+    this.pushTrade({ symbol, price, qty, side, ts: tsMs ?? this.now() });
+  }
+
+  /** Order received at the edge -> acknowledgement sent, nanoseconds. */
+  recordE2E(ns: number): void {
+    this.ack.record(ns);
+    const v = Math.min(Math.max(1, Math.round(ns)), 60e9);
+    this.ackWindow.record(this.now(), v, 1);
+    this.ackSecond.recordValueWithCount(v, 1);
+  }
+
+  /** Current number of open connections of a kind: 'trading' (binary WS), 'feed' (JSON WS). */
+  setConnections(kind: string, n: number): void {
+    this.connections.set(label(kind), n);
+  }
+
+  /** One message dropped (or a socket closed) because of backpressure; kind e.g. 'feed', 'trading'. */
+  recordDrop(kind: string, n = 1): void {
+    const k = label(kind);
+    this.drops.set(k, (this.drops.get(k) ?? 0) + n);
+  }
+
+  /**
+   * A snapshot posted by shard `shardId`'s ShardMetrics. Malformed input is counted and
+   * ignored (never throws). Returns false when rejected.
+   */
+  ingestShard(shardId: number, snap: ShardSnapshot): boolean {
+    if (!snap || typeof snap !== 'object' || snap.version !== SHARD_SNAPSHOT_VERSION || !Number.isInteger(shardId)) {
+      this.rejectedSnapshots++;
+      return false;
+    }
+    const now = this.now();
+    const st = this.shardState(shardId);
+    if (st.lastSeq > 0 && snap.seq > st.lastSeq + 1) st.lost += snap.seq - st.lastSeq - 1;
+    st.lastSeq = snap.seq;
+    st.lastIngestMs = now;
+    st.snapshots++;
+    st.batches += num(snap.batches);
+    st.commands += num(snap.commands);
+    st.events += num(snap.events);
+    st.lastIntervalMs = Math.max(1, num(snap.endMs) - num(snap.startMs));
+    st.lastCommands = num(snap.commands);
+    st.lastBatches = num(snap.batches);
+    if (snap.engineCommand) {
+      st.engineCommand.addSnapshot(snap.engineCommand);
+      const h = decodeHdr(snap.engineCommand.hdr);
+      if (h) {
+        this.engineWindow.add(now, h);
+        this.engineSecond.add(h);
+        h.destroy();
+      }
+    }
+    if (snap.engineBatch) st.engineBatch.addSnapshot(snap.engineBatch);
+    if (snap.gauges && typeof snap.gauges === 'object') st.gauges = { ...snap.gauges };
+    const c = snap.counters;
+    if (c) {
+      for (const [sym, side, type, result, n] of c.orders ?? []) {
+        this.orderSources.shard = true;
+        this.countOrder(sym, side, type, result, num(n));
+      }
+      for (const [op, sym, result, n] of c.requests ?? []) this.counters.addRequest(op, sym, result, num(n));
+      for (const [sym, n, qty, notional] of c.trades ?? []) {
+        this.tradeSources.shard = true;
+        this.countTrades(sym, num(n), num(qty), num(notional), null);
+      }
+    }
+    for (const t of snap.trades ?? []) {
+      this.pushTrade(t);
+      const s = this.counters.symbols.get(this.counters.symbolLabel(t.symbol));
+      if (s) s.lastPrice = t.price;
+    }
+    for (const b of snap.books ?? []) if (b && typeof b.symbol === 'string') this.books.set(b.symbol, { ...b, shard: shardId });
+    this.checkSources();
+    return true;
+  }
+
+  /** Listener for each closed second's FeedPoint (the server publishes it to `metrics`). */
+  onFeed(listener: (p: FeedPoint) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ------------------------------------------------------------------ time
+
+  /** Close the current second (the timer calls this every 1 s). Returns the new point. */
+  tick(): FeedPoint {
+    const p = this.eld;
+    this.eldLast = {
+      p50_ms: p.count > 0 ? roundTo(p.percentile(50) / 1e6, 3) : 0,
+      p99_ms: p.count > 0 ? roundTo(p.percentile(99) / 1e6, 3) : 0,
+      max_ms: p.count > 0 ? roundTo(p.max / 1e6, 3) : 0,
+    };
+    p.reset();
+    const point = this.feedPoint(true);
+    this.ackSecond.reset();
+    this.engineSecond.reset();
+    const light: FeedPoint = { ...point };
+    delete light.books;
+    delete light.trades;
+    this.history.push(light);
+    if (this.history.length > this.historyCap) this.history.splice(0, this.history.length - this.historyCap);
+    for (const l of this.listeners) {
+      try {
+        l(point);
+      } catch {
+        // a listener's failure must not stop the clock
+      }
+    }
+    return point;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.eld.disable();
+    this.listeners.clear();
+  }
+
+  // ------------------------------------------------------------------ readers
+
+  /** Rates over the last `rateWindowSeconds` complete seconds (fewer right after start). */
+  rates(): { orders_per_sec: number; trades_per_sec: number; error_rate: number; server_error_rate: number; window_s: number } {
+    const now = this.now();
+    const cur = Math.floor(now / 1000);
+    const startSec = Math.floor(this.startedMs / 1000);
+    const w = Math.max(0, Math.min(this.rateWindowSeconds, cur - startSec));
+    let orders = 0;
+    let errors = 0;
+    let serverErrors = 0;
+    let trades = 0;
+    for (let s = cur - w; s < cur; s++) {
+      const slot = this.ring[s % RING_SECONDS]!;
+      if (slot.sec !== s) continue;
+      orders += slot.orders;
+      errors += slot.errors;
+      serverErrors += slot.serverErrors;
+      trades += slot.trades;
+    }
+    return {
+      orders_per_sec: w > 0 ? roundTo(orders / w, 2) : 0,
+      trades_per_sec: w > 0 ? roundTo(trades / w, 2) : 0,
+      error_rate: orders > 0 ? roundTo((errors / orders) * 100, 3) : 0,
+      server_error_rate: orders > 0 ? roundTo((serverErrors / orders) * 100, 3) : 0,
+      window_s: w,
+    };
+  }
+
+  /** The runbook's /api/metrics body (see docs in routes.ts for every field's unit). */
+  apiMetrics(): Record<string, unknown> {
+    const now = this.now();
+    const totals = this.totals();
+    const r = this.rates();
+    const ack = this.ackWindow.merged(now);
+    const a = summarize(ack.h);
+    ack.h.destroy();
+    const eng = this.engineWindow.merged(now);
+    const e = summarize(eng.h);
+    eng.h.destroy();
+    const au = toUs(a);
+    return {
+      timestamp: new Date(now).toISOString(),
+      uptime_s: roundTo((now - this.startedMs) / 1000, 1),
+      order_count: totals.orders,
+      trade_count: totals.trades,
+      total_volume: roundTo(totals.volume, 8),
+      avg_latency: formatMs(a.mean),
+      p50_latency: formatMs(a.p50),
+      p95_latency: formatMs(a.p95),
+      p99_latency: formatMs(a.p99),
+      avg_latency_us: au.avg_us,
+      p50_latency_us: au.p50_us,
+      p95_latency_us: au.p95_us,
+      p99_latency_us: au.p99_us,
+      p999_latency_us: au.p999_us,
+      max_latency_us: au.max_us,
+      latency_samples: a.count,
+      latency_window_s: roundTo(ack.spanS, 1),
+      latency_measure: 'order received at the edge -> acknowledgement sent',
+      engine_latency: { ...toUs(e), window_s: roundTo(eng.spanS, 1), measure: 'engine time per command inside the shard' },
+      orders_per_sec: r.orders_per_sec,
+      trades_per_sec: r.trades_per_sec,
+      rate_window_s: r.window_s,
+      error_rate: r.error_rate,
+      error_rate_unit: 'percent of order requests in the rate window rejected or failed',
+      server_error_rate: r.server_error_rate,
+      error_count: totals.errors,
+      rejected_count: totals.rejected,
+      symbol_metrics: this.symbolMetrics(),
+    };
+  }
+
+  /** A live point (without closing the second). `full` adds books and recent trades. */
+  feedPoint(full = true): FeedPoint {
+    const now = this.now();
+    const totals = this.totals();
+    const r = this.rates();
+    const lastSec = this.ring[(Math.floor(now / 1000) - 1) % RING_SECONDS]!;
+    const lastOk = lastSec.sec === Math.floor(now / 1000) - 1;
+    const connections = Object.fromEntries(this.connections);
+    const point: FeedPoint = {
+      v: 1,
+      ts: now,
+      uptime_s: roundTo((now - this.startedMs) / 1000, 1),
+      order_count: totals.orders,
+      trade_count: totals.trades,
+      error_count: totals.errors + totals.rejected,
+      total_volume: roundTo(totals.volume, 8),
+      orders_1s: lastOk ? lastSec.orders : 0,
+      trades_1s: lastOk ? lastSec.trades : 0,
+      errors_1s: lastOk ? lastSec.errors : 0,
+      orders_per_sec: r.orders_per_sec,
+      trades_per_sec: r.trades_per_sec,
+      error_rate: r.error_rate,
+      rate_window_s: r.window_s,
+      ack: toUs(summarize(this.ackSecond)),
+      engine: toUs(summarize(this.engineSecond)),
+      event_loop: { ...this.eldLast },
+      connections,
+      drops_total: Object.fromEntries(this.drops),
+      shards: this.shardStatus(),
+      symbols: this.symbolMetrics(),
+    };
+    if (full) {
+      point.books = this.bookViews();
+      point.trades = Object.fromEntries([...this.recent].map(([k, v]) => [k, v.slice(-15)]));
+    }
+    return point;
+  }
+
+  /** Up to `historyPoints` closed-second points, oldest first (no books/trades). */
+  historyPoints(): FeedPoint[] {
+    return this.history.slice();
+  }
+
+  shardStatus(): ShardStatus[] {
+    const now = this.now();
+    return [...this.shards.values()]
+      .sort((a, b) => a.id - b.id)
+      .map((s) => ({
+        id: s.id,
+        up: s.lastIngestMs !== null && now - s.lastIngestMs <= this.shardStaleMs,
+        age_s: s.lastIngestMs === null ? null : roundTo((now - s.lastIngestMs) / 1000, 1),
+        snapshots: s.snapshots,
+        lost_snapshots: s.lost,
+        commands_per_sec: roundTo((s.lastCommands * 1000) / s.lastIntervalMs, 1),
+        batches_per_sec: roundTo((s.lastBatches * 1000) / s.lastIntervalMs, 1),
+        commands_total: s.commands,
+        gauges: s.gauges,
+      }));
+  }
+
+  bookViews(): Record<string, BookView> {
+    const now = this.now();
+    const out: Record<string, BookView> = {};
+    for (const [sym, b] of this.books) {
+      const bb = b.bids[0]?.[0] ?? null;
+      const ba = b.asks[0]?.[0] ?? null;
+      out[sym] = {
+        symbol: sym,
+        shard: b.shard,
+        bids: b.bids,
+        asks: b.asks,
+        best_bid: bb,
+        best_ask: ba,
+        spread: bb !== null && ba !== null ? roundTo(ba - bb, 10) : null,
+        mid: bb !== null && ba !== null ? roundTo((ba + bb) / 2, 10) : null,
+        bid_depth: roundTo(b.bids.reduce((a, l) => a + l[1], 0), 8),
+        ask_depth: roundTo(b.asks.reduce((a, l) => a + l[1], 0), 8),
+        bid_levels: b.bidLevels,
+        ask_levels: b.askLevels,
+        orders: b.orders,
+        last_trade_price: b.lastTradePrice,
+        age_s: roundTo((now - b.ts) / 1000, 1),
+      };
+    }
+    return out;
+  }
+
+  recentTrades(symbol: string): RecentTrade[] {
+    return (this.recent.get(symbol) ?? []).slice();
+  }
+
+  /**
+   * 'healthy' when every known shard reported within shardStaleMs and no counting conflict
+   * was detected; otherwise 'degraded' with reasons. For /health `services.metrics`.
+   */
+  health(): { status: 'healthy' | 'degraded'; reasons: string[] } {
+    const reasons = [...this.warnings];
+    for (const s of this.shardStatus()) if (!s.up) reasons.push(`shard ${s.id} has not reported metrics for ${s.age_s ?? 'ever'} s`);
+    return { status: reasons.length === 0 ? 'healthy' : 'degraded', reasons };
+  }
+
+  /** Prometheus text exposition (content type: `registry.contentType`). */
+  async prometheusText(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private slot(): SecondSlot {
+    const sec = Math.floor(this.now() / 1000);
+    const s = this.ring[sec % RING_SECONDS]!;
+    if (s.sec !== sec) {
+      s.sec = sec;
+      s.orders = 0;
+      s.errors = 0;
+      s.serverErrors = 0;
+      s.trades = 0;
+    }
+    return s;
+  }
+
+  private countOrder(symbol: string, side: string, type: string, result: string, n: number): void {
+    if (!(n > 0)) return;
+    const key = this.counters.addOrder(symbol, side, type, result, n);
+    const s = this.slot();
+    s.orders += n;
+    if (!key.endsWith('|accepted')) s.errors += n;
+    if (key.endsWith('|error')) s.serverErrors += n;
+  }
+
+  private countTrades(symbol: string, n: number, qty: number, notional: number, price: number | null): void {
+    if (!(n > 0)) return;
+    this.counters.addTrades(symbol, n, qty, notional, price);
+    this.slot().trades += n;
+  }
+
+  private pushTrade(t: RecentTrade): void {
+    const sym = this.counters.symbolLabel(t.symbol);
+    let list = this.recent.get(sym);
+    if (!list) {
+      list = [];
+      this.recent.set(sym, list);
+    }
+    list.push({ symbol: sym, price: num(t.price), qty: num(t.qty), side: t.side, ts: num(t.ts) });
+    if (list.length > RECENT_TRADES) list.splice(0, list.length - RECENT_TRADES);
+  }
+
+  private checkSources(): void {
+    if (this.tradeSources.hub && this.tradeSources.shard && !this.warnings.some((w) => w.startsWith('trades'))) {
+      this.warnings.push('trades are counted both in shards and in the main thread (double counting)');
+    }
+    if (this.orderSources.hub && this.orderSources.shard && !this.warnings.some((w) => w.startsWith('orders'))) {
+      this.warnings.push('orders are counted both in shards and in the main thread (double counting)');
+    }
+  }
+
+  private shardState(id: number): ShardState {
+    let s = this.shards.get(id);
+    if (!s) {
+      s = {
+        id,
+        lastSeq: 0,
+        lastIngestMs: null,
+        snapshots: 0,
+        lost: 0,
+        batches: 0,
+        commands: 0,
+        events: 0,
+        lastIntervalMs: 1000,
+        lastCommands: 0,
+        lastBatches: 0,
+        engineCommand: new CumulativeBuckets(ENGINE_BUCKETS_S),
+        engineBatch: new CumulativeBuckets(ENGINE_BUCKETS_S),
+        gauges: {},
+      };
+      this.shards.set(id, s);
+    }
+    return s;
+  }
+
+  private totals(): { orders: number; rejected: number; errors: number; trades: number; volume: number } {
+    let orders = 0;
+    let rejected = 0;
+    let errors = 0;
+    for (const [k, n] of this.counters.orders) {
+      orders += n;
+      if (k.endsWith('|rejected')) rejected += n;
+      else if (k.endsWith('|error')) errors += n;
+    }
+    let trades = 0;
+    let volume = 0;
+    for (const t of this.counters.symbols.values()) {
+      trades += t.trades;
+      volume += t.volume;
+    }
+    return { orders, rejected, errors, trades, volume };
+  }
+
+  private symbolMetrics(): FeedPoint['symbols'] {
+    const perSymbolOrders = new Map<string, number>();
+    for (const [k, n] of this.counters.orders) {
+      const s = k.slice(0, k.indexOf('|'));
+      perSymbolOrders.set(s, (perSymbolOrders.get(s) ?? 0) + n);
+    }
+    const out: FeedPoint['symbols'] = {};
+    const names = new Set<string>([...this.symbols, ...this.counters.symbols.keys(), ...perSymbolOrders.keys()]);
+    for (const s of names) {
+      const t = this.counters.symbols.get(s);
+      out[s] = {
+        order_count: perSymbolOrders.get(s) ?? 0,
+        trade_count: t?.trades ?? 0,
+        volume: roundTo(t?.volume ?? 0, 8),
+        avg_price: t && t.volume > 0 ? roundTo(t.notional / t.volume, 6) : null,
+        last_price: t?.lastPrice ?? null,
+      };
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ Prometheus
+
+  private metric(name: string, help: string, type: 'counter' | 'gauge' | 'histogram', collect: () => PromValue[]): void {
+    // prom-client formats any object with {name, help, type, get()}; values are computed at
+    // scrape time from the hub's own state, so recording never touches prom-client.
+    const m = {
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      get: async () => ({ name, help, type, aggregator: 'sum', values: collect() }),
+      reset: () => undefined,
+    };
+    this.registry.registerMetric(m as unknown as client.Metric);
+  }
+
+  private histogramValues(name: string, bounds: readonly number[], buckets: ArrayLike<number>, count: number, sumNs: number, labels: Record<string, string> = {}): PromValue[] {
+    const out: PromValue[] = [];
+    let cum = 0;
+    for (let i = 0; i < bounds.length; i++) {
+      cum += buckets[i]!;
+      out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: formatLe(bounds[i]!) }, value: cum });
+    }
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: count });
+    out.push({ metricName: `${name}_sum`, labels, value: sumNs / 1e9 });
+    out.push({ metricName: `${name}_count`, labels, value: count });
+    return out;
+  }
+
+  private registerPrometheus(): void {
+    const split = (k: string) => k.split('|');
+    this.metric('simex_orders_total', 'NEW order requests answered, by outcome (result: accepted|rejected|error).', 'counter', () =>
+      [...this.counters.orders].map(([k, value]) => {
+        const [symbol, side, type, result] = split(k);
+        return { labels: { symbol: symbol!, side: side!, type: type!, result: result! }, value };
+      }),
+    );
+    this.metric('simex_order_requests_total', 'Cancel, amend and mass-cancel requests answered, by outcome.', 'counter', () =>
+      [...this.counters.requests].map(([k, value]) => {
+        const [op, symbol, result] = split(k);
+        return { labels: { op: op!, symbol: symbol!, result: result! }, value };
+      }),
+    );
+    this.metric('simex_trades_total', 'Trades (matches) executed.', 'counter', () =>
+      [...this.counters.symbols].map(([symbol, t]) => ({ labels: { symbol }, value: t.trades })),
+    );
+    this.metric('simex_traded_quantity_total', 'Traded quantity in units of the base asset (BTC, ETH, ADA).', 'counter', () =>
+      [...this.counters.symbols].map(([symbol, t]) => ({ labels: { symbol }, value: t.volume })),
+    );
+    this.metric('simex_traded_notional_total', 'Traded notional (price x quantity) in units of the quote currency (USD).', 'counter', () =>
+      [...this.counters.symbols].map(([symbol, t]) => ({ labels: { symbol }, value: t.notional })),
+    );
+    this.metric('simex_last_trade_price', 'Price of the last trade, quote currency.', 'gauge', () =>
+      [...this.counters.symbols].filter(([, t]) => t.lastPrice !== null).map(([symbol, t]) => ({ labels: { symbol }, value: t.lastPrice! })),
+    );
+    this.metric(
+      'simex_order_ack_duration_seconds',
+      `Order received at the edge -> acknowledgement sent. SLO: ${SLO_TEXT.ack}.`,
+      'histogram',
+      () => this.histogramValues('simex_order_ack_duration_seconds', ACK_BUCKETS_S, this.ack.buckets, this.ack.count, this.ack.sumNs),
+    );
+    this.metric(
+      'simex_engine_command_duration_seconds',
+      `Engine time per command inside a shard (batch time / commands). SLO: ${SLO_TEXT.engine}.`,
+      'histogram',
+      () => [...this.shards.values()].flatMap((s) => this.histogramValues('simex_engine_command_duration_seconds', ENGINE_BUCKETS_S, s.engineCommand.buckets, s.engineCommand.count, s.engineCommand.sumNs, { shard: String(s.id) })),
+    );
+    this.metric('simex_engine_batch_duration_seconds', 'Engine time per process() batch inside a shard.', 'histogram', () =>
+      [...this.shards.values()].flatMap((s) => this.histogramValues('simex_engine_batch_duration_seconds', ENGINE_BUCKETS_S, s.engineBatch.buckets, s.engineBatch.count, s.engineBatch.sumNs, { shard: String(s.id) })),
+    );
+    this.metric('simex_engine_commands_total', 'Commands processed by the engine, per shard.', 'counter', () =>
+      [...this.shards.values()].map((s) => ({ labels: { shard: String(s.id) }, value: s.commands })),
+    );
+    this.metric('simex_engine_batches_total', 'engine.process() calls, per shard.', 'counter', () =>
+      [...this.shards.values()].map((s) => ({ labels: { shard: String(s.id) }, value: s.batches })),
+    );
+    this.metric('simex_engine_events_total', 'Events produced by the engine, per shard.', 'counter', () =>
+      [...this.shards.values()].map((s) => ({ labels: { shard: String(s.id) }, value: s.events })),
+    );
+    this.metric('simex_shard_up', '1 if the shard reported metrics within the staleness limit (5 s).', 'gauge', () =>
+      this.shardStatus().map((s) => ({ labels: { shard: String(s.id) }, value: s.up ? 1 : 0 })),
+    );
+    this.metric('simex_shard_metrics_age_seconds', 'Age of the last metrics snapshot received from the shard.', 'gauge', () =>
+      [...this.shards.values()].filter((s) => s.lastIngestMs !== null).map((s) => ({ labels: { shard: String(s.id) }, value: (this.now() - s.lastIngestMs!) / 1000 })),
+    );
+    this.metric('simex_shard_metrics_snapshots_lost_total', 'Shard metrics snapshots that never arrived (sequence gaps).', 'counter', () =>
+      [...this.shards.values()].map((s) => ({ labels: { shard: String(s.id) }, value: s.lost })),
+    );
+    this.metric('simex_shard_runtime', 'Shard runtime gauges reported by the worker (name: e.g. ring_depth).', 'gauge', () =>
+      [...this.shards.values()].flatMap((s) => Object.entries(s.gauges).map(([name, value]) => ({ labels: { shard: String(s.id), name }, value }))),
+    );
+    this.metric('simex_book_depth', 'Resting quantity (base asset) in the top 10 price levels of a side.', 'gauge', () =>
+      Object.values(this.bookViews()).flatMap((b) => [
+        { labels: { symbol: b.symbol, side: 'bid' }, value: b.bid_depth },
+        { labels: { symbol: b.symbol, side: 'ask' }, value: b.ask_depth },
+      ]),
+    );
+    this.metric('simex_book_levels', 'Price levels on a side of the book.', 'gauge', () =>
+      Object.values(this.bookViews()).flatMap((b) => [
+        { labels: { symbol: b.symbol, side: 'bid' }, value: b.bid_levels },
+        { labels: { symbol: b.symbol, side: 'ask' }, value: b.ask_levels },
+      ]),
+    );
+    this.metric('simex_book_orders', 'Resting orders in the book.', 'gauge', () =>
+      Object.values(this.bookViews()).map((b) => ({ labels: { symbol: b.symbol }, value: b.orders })),
+    );
+    this.metric('simex_book_spread', 'Best ask minus best bid, quote currency (absent when a side is empty).', 'gauge', () =>
+      Object.values(this.bookViews()).filter((b) => b.spread !== null).map((b) => ({ labels: { symbol: b.symbol }, value: b.spread! })),
+    );
+    this.metric('simex_book_spread_ratio', 'Spread divided by mid price.', 'gauge', () =>
+      Object.values(this.bookViews()).filter((b) => b.spread !== null && b.mid! > 0).map((b) => ({ labels: { symbol: b.symbol }, value: b.spread! / b.mid! })),
+    );
+    this.metric('simex_ws_connections', 'Open WebSocket connections (kind: trading = binary protocol, feed = JSON feed).', 'gauge', () =>
+      [...this.connections].map(([kind, value]) => ({ labels: { kind }, value })),
+    );
+    this.metric('simex_backpressure_drops_total', 'Messages dropped or sockets closed because of backpressure.', 'counter', () =>
+      [...this.drops].map(([kind, value]) => ({ labels: { kind }, value })),
+    );
+    this.metric('simex_event_loop_delay_p99_seconds', 'Main thread event-loop delay, p99 over the last second (perf_hooks).', 'gauge', () => [
+      { value: this.eldLast.p99_ms / 1000 },
+    ]);
+    this.metric('simex_event_loop_delay_max_seconds', 'Main thread event-loop delay, max over the last second (perf_hooks).', 'gauge', () => [
+      { value: this.eldLast.max_ms / 1000 },
+    ]);
+    this.metric('simex_metrics_snapshots_rejected_total', 'Malformed shard metrics snapshots ignored by the hub.', 'counter', () => [
+      { value: this.rejectedSnapshots },
+    ]);
+  }
+}
+
+export const SLO_TEXT = {
+  ack: '99% of order acks within 1 ms (bucket le="0.001")',
+  engine: '99% of commands within 50 us (bucket le="0.00005")',
+  availability: '99.9% of order requests without result="error"',
+} as const;
+
+function num(v: unknown): number {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+function label(v: string): string {
+  return /^[a-z_]{1,32}$/.test(v) ? v : 'other';
+}
