@@ -10,6 +10,7 @@ PACKAGES=(
   linux-perf                # perf record/script for the perf flamegraph lab
   prometheus                # promtool check metrics/rules, a real scrape in tests
   chromium                  # headless dashboard test (playwright-core drives it)
+  golang-go                 # `go tool pprof` reads /debug/pprof output in test/profiling
 )
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
