@@ -1,0 +1,204 @@
+// One order book: price-time priority matching for one instrument, exactly as
+// /work/team/ENGINE-SEMANTICS.md (docs/ENGINE.md) specifies, so its event bytes equal the
+// TypeScript engine's (src/engine/ts/).
+//
+// Structure and cost:
+//   orders   Pool<Order>, index-linked; each price level is an intrusive doubly linked FIFO
+//            (cancel O(1) whatever the level size); each owner an intrusive doubly linked
+//            list in acceptance order (mass cancel O(k)).
+//   ids      IdMap order id -> order index (O(1) expected).
+//   levels   Pool<Level> + per side a std::map<key, level index> on a node arena (no malloc
+//            after warm-up): new level O(log L) worst case, erase O(1) amortized via the
+//            iterator kept in the level, best = map.begin() cached in SideBook::best.
+//            Key = price for asks, -price for bids, so begin() is the best level of both.
+//   pending  deferred L2 touches of the current command (coalesced when consecutive).
+// Single writer: a Book is not thread-safe; one thread (one shard) owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <vector>
+
+#include "event_sink.h"
+#include "id_map.h"
+#include "instrument.h"
+#include "layout.h"
+#include "node_arena.h"
+#include "pool.h"
+
+namespace simex {
+
+// 56 bytes. Hot in matching: id, leaves, owner, next (first 32 bytes).
+struct Order {
+  int64_t id;
+  int64_t leaves;
+  uint32_t owner;
+  uint32_t next;  // level FIFO (toward the back)
+  uint32_t prev;
+  uint32_t level;     // index into the level pool
+  int64_t price;
+  uint32_t ownerNext;  // owner list (toward newer)
+  uint32_t ownerPrev;
+  uint32_t ownerRec;  // owner record index, kNil for owner 0
+  uint8_t side;
+  uint8_t flags;
+  uint8_t stp;
+  uint8_t pad;
+};
+static_assert(sizeof(Order) == 56);
+
+using LevelMap = std::map<int64_t, uint32_t, std::less<int64_t>,
+                          ArenaAllocator<std::pair<const int64_t, uint32_t>>>;
+
+// 48 bytes.
+struct Level {
+  int64_t price;
+  int64_t total;  // sum of leaves of its orders
+  uint32_t count;
+  uint32_t head;  // oldest (matched first)
+  uint32_t tail;
+  uint32_t gen;   // incremented when the slot is released: detects stale L2 touches
+  LevelMap::iterator it;
+  uint8_t side;
+};
+
+// 16 bytes.
+struct OwnerRec {
+  uint32_t owner;
+  uint32_t head;  // oldest live order
+  uint32_t tail;
+  uint32_t count;
+};
+
+struct LevelView {
+  int64_t price;
+  int64_t qty;
+  int64_t orders;
+};
+
+struct OrderView {
+  int64_t orderId;
+  uint32_t owner;
+  uint8_t side;
+  int64_t price;
+  int64_t leaves;
+  uint8_t flags;
+  uint8_t stp;
+};
+
+struct BookStats {
+  int64_t orders;
+  int64_t bidLevels;
+  int64_t askLevels;
+  int64_t seq;
+  int64_t lastTradePrice;
+};
+
+class Book {
+ public:
+  Book(uint16_t index, const InstrumentSpec& spec);
+  Book(const Book&) = delete;
+  Book& operator=(const Book&) = delete;
+
+  /** Runs one command whose type (1..4) and book index are already checked. */
+  void execute(const CmdRecord& c, EventSink& out);
+  /** Emits the REJECTED outcome of `c` with this book's next seq. */
+  void reject(const CmdRecord& c, uint8_t reason, EventSink& out);
+
+  uint16_t index() const { return index_; }
+  const InstrumentSpec& spec() const { return spec_; }
+
+  // ---- queries (not on the hot path) ----
+  bool best(uint8_t side, LevelView& out) const;
+  /** Top `n` levels of `side`, best first. */
+  void depth(uint8_t side, std::size_t n, std::vector<LevelView>& out) const;
+  bool order(int64_t orderId, OrderView& out) const;
+  BookStats stats() const;
+  int64_t seq() const { return seq_; }
+  /** Memory held by this book's pools/tables (bytes). */
+  std::size_t bytesReserved() const;
+
+  /** L3 image, layout.ts "L3 snapshot". */
+  std::vector<uint8_t> snapshot() const;
+  /** Builds a new book from an image; throws std::invalid_argument on a malformed image. */
+  static std::unique_ptr<Book> fromSnapshot(uint16_t index, const InstrumentSpec& spec,
+                                            const uint8_t* image, std::size_t len);
+
+  /** Full structural check (tests): throws std::logic_error describing the first violation. */
+  void validate() const;
+
+ private:
+  struct SideBook {
+    NodeArena arena;  // declared before map: outlives it
+    LevelMap map{std::less<int64_t>{}, ArenaAllocator<std::pair<const int64_t, uint32_t>>(&arena)};
+    uint32_t best = kNil;
+  };
+  struct Touch {  // 24 bytes
+    int64_t price;
+    uint32_t level;
+    uint32_t gen;
+    uint8_t side;
+  };
+  struct Taker {
+    int64_t id;
+    int64_t price;  // limit price; market: protection price or 0
+    int64_t leaves;
+    uint32_t owner;
+    uint8_t side;
+    uint8_t stp;
+    bool market;
+  };
+
+  static int64_t keyOf(uint8_t side, int64_t price) { return side == side::BUY ? -price : price; }
+
+  EvtRecord& begin(EvtRecord& e, uint8_t type, uint8_t side, const CmdRecord& c);
+  void emit(EvtRecord& e, EventSink& out) { out.push(e); }
+  void emitCancelledOrder(const Order& o, uint8_t reason, const CmdRecord& c, EventSink& out);
+  void emitCancelledTaker(const Taker& t, uint8_t reason, int64_t leaves, const CmdRecord& c,
+                          EventSink& out);
+
+  void touch(uint32_t li);
+  void flushL2(const CmdRecord& c, EventSink& out);
+
+  bool eligible(const Taker& t, int64_t makerPrice) const {
+    if (t.market && t.price == 0) return true;
+    return t.side == side::BUY ? makerPrice <= t.price : makerPrice >= t.price;
+  }
+  bool crosses(uint8_t side, int64_t price) const;
+  bool fokFillable(const Taker& t) const;
+  /** Matches t against the opposite side; returns true if STP cancelled the taker. */
+  bool match(Taker& t, const CmdRecord& c, EventSink& out);
+
+  uint32_t levelFor(uint8_t side, int64_t price);  // find or create
+  void linkToLevel(uint32_t oi);                   // append at the back, touch
+  void unlinkFromLevel(uint32_t oi);               // touch, erase the level if it empties
+  void ownerAppend(uint32_t oi);
+  void ownerUnlink(uint32_t oi);
+  /** Order leaves the book entirely: level (if linked), id index, owner list, pool. */
+  void removeOrder(uint32_t oi, bool linked = true);
+
+  void onNew(const CmdRecord& c, EventSink& out);
+  void onCancel(const CmdRecord& c, EventSink& out);
+  void onAmend(const CmdRecord& c, EventSink& out);
+  void onMassCancel(const CmdRecord& c, EventSink& out);
+
+  uint8_t checkLimitPrice(int64_t price) const;  // 0 or a reject reason (step 10, limit)
+
+  uint16_t index_;
+  InstrumentSpec spec_;
+  int64_t seq_ = 0;
+  int64_t nextMatchId_ = 1;
+  int64_t lastTradePrice_ = 0;
+  int64_t live_ = 0;
+
+  Pool<Order> orders_;
+  Pool<Level, 12> levels_;
+  Pool<OwnerRec, 12> ownerRecs_;
+  IdMap ids_{15};
+  IdMap owners_{10};
+  SideBook sides_[2];  // [BUY] bids, [SELL] asks
+  std::vector<Touch> pending_;
+};
+
+}  // namespace simex

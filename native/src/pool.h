@@ -1,0 +1,60 @@
+// Index-linked arena: objects addressed by uint32 index, stored in fixed-size chunks that
+// are never moved or freed while the pool lives (so references stay valid across alloc()).
+// Growth allocates one chunk (kChunk objects) at a time: no per-object malloc, no copy.
+// Free slots are reused LIFO (the most recently freed, likely cache-hot, slot first).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace simex {
+
+inline constexpr uint32_t kNil = UINT32_MAX;
+
+template <class T, unsigned kChunkBits = 14>
+class Pool {
+ public:
+  static constexpr uint32_t kChunk = 1u << kChunkBits;
+  static constexpr uint32_t kMask = kChunk - 1;
+
+  explicit Pool(uint32_t preallocate = kChunk) {
+    while (static_cast<uint64_t>(chunks_.size()) * kChunk < preallocate) addChunk();
+  }
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  T& operator[](uint32_t i) { return chunks_[i >> kChunkBits][i & kMask]; }
+  const T& operator[](uint32_t i) const { return chunks_[i >> kChunkBits][i & kMask]; }
+
+  /** O(1) amortized; throws std::bad_alloc (pool unchanged) if a new chunk cannot be had. */
+  uint32_t alloc() {
+    if (!free_.empty()) {
+      uint32_t i = free_.back();
+      free_.pop_back();
+      return i;
+    }
+    if (used_ == static_cast<uint64_t>(chunks_.size()) * kChunk) {
+      free_.reserve(static_cast<size_t>(chunks_.size() + 1) * kChunk);  // release() never allocates
+      addChunk();
+    }
+    return used_++;
+  }
+  /** O(1), never allocates (free_ capacity >= slots ever handed out). */
+  void release(uint32_t i) { free_.push_back(i); }
+
+  /** Slots ever handed out (live + free); indices are < highWater(). */
+  uint32_t highWater() const { return used_; }
+  std::size_t bytesReserved() const {
+    return chunks_.size() * sizeof(T) * kChunk + free_.capacity() * sizeof(uint32_t);
+  }
+
+ private:
+  void addChunk() { chunks_.push_back(std::make_unique<T[]>(kChunk)); }
+
+  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::vector<uint32_t> free_;
+  uint32_t used_ = 0;
+};
+
+}  // namespace simex
