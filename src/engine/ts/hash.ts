@@ -1,0 +1,105 @@
+/**
+ * Open-addressing hash map from a positive integer key (1 .. 2^53-1, held in a double) to an
+ * int32 value. Linear probing, load factor <= 1/2, backward-shift deletion (no tombstones),
+ * so get/set/delete are O(1) expected and memory stays flat under churn.
+ * Key 0 marks an empty slot: callers never store key 0 (order ids, prices and owners that
+ * reach here are all >= 1).
+ * Layout: one Float64Array of (key, value) pairs, so a probe touches one cache line.
+ * Memory: 16 bytes per slot, 2-4 slots per entry (32-64 bytes per entry).
+ */
+
+const INV_TWO_32 = 1 / 4294967296;
+
+/** 32-bit mix of a 53-bit integer key (murmur3 finalizer over lo ^ f(hi)). */
+export function hashKey(k: number): number {
+  let h = (k >>> 0) ^ Math.imul((k * INV_TWO_32) | 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+export class IntMap {
+  /** [key0, val0, key1, val1, ...]; key 0 = empty. */
+  kv: Float64Array;
+  /** Slot mask (slots - 1). */
+  mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.kv = new Float64Array(cap * 2);
+    this.mask = cap - 1;
+  }
+
+  /** Value for key, or -1 when absent. */
+  get(k: number): number {
+    const kv = this.kv;
+    const mask = this.mask;
+    let i = hashKey(k) & mask;
+    for (;;) {
+      const kk = kv[2 * i]!;
+      if (kk === k) return kv[2 * i + 1]!;
+      if (kk === 0) return -1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Inserts or overwrites. Amortized O(1); doubles the table past load 1/2. */
+  set(k: number, v: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const kv = this.kv;
+    const mask = this.mask;
+    let i = hashKey(k) & mask;
+    for (;;) {
+      const kk = kv[2 * i]!;
+      if (kk === k) { kv[2 * i + 1] = v; return; }
+      if (kk === 0) { kv[2 * i] = k; kv[2 * i + 1] = v; this.size++; return; }
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Removes key if present (backward-shift: later entries of the probe run move up). */
+  delete(k: number): void {
+    const kv = this.kv;
+    const mask = this.mask;
+    let i = hashKey(k) & mask;
+    for (;;) {
+      const kk = kv[2 * i]!;
+      if (kk === k) break;
+      if (kk === 0) return;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const kj = kv[2 * j]!;
+      if (kj === 0) break;
+      const h = hashKey(kj) & mask;
+      // Entry j may move to the hole i only if its home h is not cyclically within (i, j].
+      if (i <= j ? i < h && h <= j : i < h || h <= j) continue;
+      kv[2 * i] = kj;
+      kv[2 * i + 1] = kv[2 * j + 1]!;
+      i = j;
+    }
+    kv[2 * i] = 0;
+    this.size--;
+  }
+
+  clear(): void {
+    this.kv.fill(0);
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const old = this.kv;
+    const cap = (this.mask + 1) * 2;
+    this.kv = new Float64Array(cap * 2);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i]!;
+      if (k !== 0) this.set(k, old[i + 1]!);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+/** The pure-TypeScript engine (readable reference, byte-identical to the C++ addon). */
+export { TsEngine } from './engine.js';
+export type { TsEngineOptions } from './engine.js';
