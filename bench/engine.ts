@@ -471,12 +471,15 @@ async function parent(opts: Options): Promise<void> {
 const childIdx = process.argv.indexOf('--child');
 if (childIdx >= 0) {
   const spec = JSON.parse(process.argv[childIdx + 1]!) as ChildSpec;
+  // Without an IPC channel (a child started by hand, e.g. under `perf record`), the result is
+  // printed as one JSON line instead.
+  const send = (m: object, code: number): void => {
+    if (process.send) process.send(m, () => process.exit(code));
+    else { process.stdout.write(`${JSON.stringify(m)}\n`); process.exit(code); }
+  };
   runChild(spec).then(
-    (result) => { process.send!({ result }, () => process.exit(0)); },
-    (e: unknown) => {
-      const msg = e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
-      process.send!({ error: msg }, () => process.exit(1));
-    },
+    (result) => send({ result }, 0),
+    (e: unknown) => send({ error: e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e) }, 1),
   );
 } else {
   parent(parseOptions(process.argv.slice(2))).catch((e: unknown) => {

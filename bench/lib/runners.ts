@@ -50,19 +50,24 @@ type EngineKind = 'native' | 'ts';
 /** Loads an engine through the contract loader (src/engine/index.ts), falling back to the
  *  implementation modules directly while the loader is not there yet. */
 export async function loadEngine(kind: EngineKind): Promise<{ engine: Engine; info: string }> {
+  const notes: string[] = [];
   const tryImport = async (rel: string): Promise<Record<string, unknown> | null> => {
     const url = new URL(rel, import.meta.url);
     try {
       return (await import(url.href)) as Record<string, unknown>;
     } catch (e) {
-      // Only "this very file is missing" means not there yet; any other error is real.
-      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(url.pathname)) return null;
+      // A module of the engine that is not built yet (while the engines are being written)
+      // means "try the next way"; any other error is real and propagates.
+      if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes('/src/engine/')) {
+        notes.push(`${rel}: ${String((e as Error).message).split('\n')[0]}`);
+        return null;
+      }
       throw e;
     }
   };
   const idx = await tryImport('../../src/engine/index.js');
   if (idx && typeof idx['createEngine'] === 'function') {
-    const engine = (await (idx['createEngine'] as (k: string) => Engine | Promise<Engine>)(kind));
+    const engine = (idx['createEngine'] as (k: string) => Engine)(kind);
     let info = `createEngine('${kind}') -> ${engine.implementation}`;
     if (typeof idx['engineInfo'] === 'function') {
       try { info += ` ${JSON.stringify((idx['engineInfo'] as () => unknown)())}`; } catch { /* informational */ }
@@ -72,14 +77,16 @@ export async function loadEngine(kind: EngineKind): Promise<{ engine: Engine; in
   }
   if (kind === 'native') {
     const m = await tryImport('../../src/engine/native.js');
-    if (!m || typeof m['loadNativeEngine'] !== 'function') throw new Error('src/engine/native.ts (loadNativeEngine) not built yet');
-    const engine = await (m['loadNativeEngine'] as () => Engine | Promise<Engine>)();
-    return { engine, info: 'loadNativeEngine() (src/engine/index.ts not present)' };
+    const load = m?.['loadNativeEngine'] as (() => { ok: true; create(): Engine } | { ok: false; error: Error }) | undefined;
+    if (!load) throw new Error(`native engine not loadable yet (${notes.join('; ')})`);
+    const r = load();
+    if (!r.ok) throw new Error(`native addon did not load: ${r.error.message}`);
+    return { engine: r.create(), info: `loadNativeEngine().create() (loader unavailable: ${notes.join('; ')})` };
   }
   const m = await tryImport('../../src/engine/ts/index.js');
   const Ctor = m?.['TsEngine'] as (new () => Engine) | undefined;
-  if (!Ctor) throw new Error('src/engine/ts (TsEngine) not built yet');
-  return { engine: new Ctor(), info: 'new TsEngine() (src/engine/index.ts not present)' };
+  if (!Ctor) throw new Error(`TS engine not loadable yet (${notes.join('; ')})`);
+  return { engine: new Ctor(), info: `new TsEngine() (loader unavailable: ${notes.join('; ')})` };
 }
 
 class EngineRunner implements Runner {
