@@ -292,7 +292,10 @@ export class MetricsHub {
    * here (main thread) OR in the shard's ShardMetrics.recordOrder, not both.
    */
   recordOrder(symbol: string, side: string, type: string, result: string): void {
-    this.orderSources.hub = true;
+    if (!this.orderSources.hub) {
+      this.orderSources.hub = true;
+      this.checkSources();
+    }
     this.countOrder(symbol, side, type, result, 1);
   }
 
@@ -305,7 +308,10 @@ export class MetricsHub {
   /** One trade, decimal price (quote) and quantity (base). Count once: here OR in the shard. */
   recordTrade(symbol: string, price: number, qty: number, side?: SideLabel, tsMs?: number): void {
     if (!(qty > 0) || !(price > 0)) return;
-    this.tradeSources.hub = true;
+    if (!this.tradeSources.hub) {
+      this.tradeSources.hub = true;
+      this.checkSources();
+    }
     this.countTrades(symbol, 1, qty, price * qty, price);
     this.pushTrade({ symbol, price, qty, side, ts: tsMs ?? this.now() });
   }
