@@ -1,0 +1,184 @@
+/**
+ * Small helpers every HTTP route uses, so that all errors look alike:
+ *   HTTP 4xx/5xx with a JSON body {error, code, field?}.
+ *
+ * uWebSockets.js rules these helpers encode (see shared/NOTES.md):
+ * - a response must get `onAborted` before any asynchronous work, and must not be touched
+ *   after it was aborted;
+ * - writes from a callback that is not the request handler itself must be corked;
+ * - the request object is valid only synchronously inside the handler: read headers,
+ *   query and parameters before the first await.
+ */
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+
+/** Largest JSON body a route accepts unless it says otherwise. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  200: '200 OK',
+  201: '201 Created',
+  202: '202 Accepted',
+  204: '204 No Content',
+  400: '400 Bad Request',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  409: '409 Conflict',
+  413: '413 Payload Too Large',
+  415: '415 Unsupported Media Type',
+  422: '422 Unprocessable Entity',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
+};
+
+export function statusLine(status: number): string {
+  return STATUS_TEXT[status] ?? `${status} Status`;
+}
+
+/** Tracks whether uWS aborted the response; install once per request, synchronously. */
+export interface ResponseState {
+  aborted: boolean;
+}
+
+export function trackAbort(res: HttpResponse): ResponseState {
+  const state: ResponseState = { aborted: false };
+  res.onAborted(() => {
+    state.aborted = true;
+  });
+  return state;
+}
+
+/** Send a JSON response (corked). No-op if the client went away. */
+export function sendJson(
+  res: HttpResponse,
+  state: ResponseState | null,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
+  if (state?.aborted) return;
+  const payload = JSON.stringify(body);
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    res.writeHeader('Content-Type', 'application/json');
+    if (headers) for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
+    res.end(payload);
+  });
+}
+
+export function sendText(
+  res: HttpResponse,
+  state: ResponseState | null,
+  status: number,
+  contentType: string,
+  body: string | Uint8Array,
+): void {
+  if (state?.aborted) return;
+  res.cork(() => {
+    res.writeStatus(statusLine(status));
+    res.writeHeader('Content-Type', contentType);
+    res.end(body);
+  });
+}
+
+/** The one error shape: {error, code, field?}. */
+export function sendError(
+  res: HttpResponse,
+  state: ResponseState | null,
+  status: number,
+  code: string,
+  message: string,
+  field?: string,
+): void {
+  const body: { error: string; code: string; field?: string } = { error: message, code };
+  if (field !== undefined) body.field = field;
+  sendJson(res, state, status, body);
+}
+
+export function sendHttpError(res: HttpResponse, state: ResponseState | null, err: unknown): void {
+  if (err instanceof HttpError) {
+    sendError(res, state, err.status, err.code, err.message, err.field);
+  } else {
+    sendError(res, state, 500, 'INTERNAL', 'internal error');
+  }
+}
+
+/**
+ * Read the whole request body, rejecting (413) past `limit` bytes without buffering the rest.
+ * Call synchronously in the handler, after trackAbort.
+ */
+export function readBody(res: HttpResponse, state: ResponseState, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    res.onData((chunk, isLast) => {
+      if (failed || state.aborted) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `body larger than ${limit} bytes`));
+        return;
+      }
+      // The chunk's memory is reused by uWS after this callback: copy it.
+      chunks.push(Buffer.from(new Uint8Array(chunk)));
+      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+  });
+}
+
+/** Read and parse a JSON object body; 400 INVALID_JSON / BODY_NOT_OBJECT on bad input. */
+export async function readJsonObject(
+  res: HttpResponse,
+  state: ResponseState,
+  limit = MAX_BODY_BYTES,
+): Promise<Record<string, unknown>> {
+  const buf = await readBody(res, state, limit);
+  if (buf.byteLength === 0) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'INVALID_JSON', 'request body is not valid JSON');
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new HttpError(400, 'BODY_NOT_OBJECT', 'request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Parse the query string of a request (call synchronously in the handler). */
+export function queryOf(req: HttpRequest): URLSearchParams {
+  return new URLSearchParams(req.getQuery() ?? '');
+}
+
+/** Integer query parameter with bounds; HttpError 400 INVALID_PARAMETER otherwise. */
+export function intParam(
+  q: URLSearchParams,
+  name: string,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return dflt;
+  if (!/^-?\d+$/.test(raw)) throw new HttpError(400, 'INVALID_PARAMETER', `${name} must be an integer`, name);
+  const v = Number(raw);
+  if (v < min || v > max) {
+    throw new HttpError(400, 'INVALID_PARAMETER', `${name} must be between ${min} and ${max}`, name);
+  }
+  return v;
+}
