@@ -47,9 +47,10 @@
  *
  * Options: --quick, --impl a,b, --depth 1k,100k,1m, --ops N, --warmup N, --lat-ops N,
  * --batch N, --lat-batch N, --budget SECONDS (per phase), --seed N, --json, --no-file,
- * --cpu-prof DIR (children run with --cpu-prof), --help.
+ * --cpu-prof DIR (CPU profile of each throughput phase into DIR), --help.
  */
 import { fork } from 'node:child_process';
+import inspector from 'node:inspector';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,15 +195,21 @@ function gc(): void {
   g(); g();
 }
 
-/** Runs ops [from, to) in prepare-sized chunks; stops after budgetNs of timed work. */
-function runPhase(r: Runner, from: number, to: number, budgetNs: number, timed: boolean): { ops: number; ns: number } {
+/** Runs ops [from, to) in prepare-sized chunks; stops after budgetNs of timed work.
+ *  `afterFirstPrepare` runs once, after the first chunk's inputs are built and before any
+ *  timed op (the CPU profiler starts there). */
+async function runPhase(r: Runner, from: number, to: number, budgetNs: number, timed: boolean,
+  afterFirstPrepare?: () => Promise<void>): Promise<{ ops: number; ns: number }> {
   let ops = 0;
   let ns = 0;
   let a = from;
+  let first = true;
   while (a < to && ns < budgetNs) {
     const b = Math.min(to, a + r.prepareChunk);
     r.prepare(a, b);
     if (timed) gc();
+    if (first && afterFirstPrepare) await afterFirstPrepare();
+    first = false;
     const res = r.throughput(a, b, budgetNs - ns);
     ops += res.ops;
     ns += res.ns;
@@ -210,6 +217,27 @@ function runPhase(r: Runner, from: number, to: number, budgetNs: number, timed: 
     a = b;
   }
   return { ops, ns };
+}
+
+/** CPU profile of the throughput phase only (node:inspector; sampling at 100 µs), so the
+ *  workload generation and prefill do not dilute it. Figures of a profiled run are inflated by
+ *  the sampler; use them for where time goes, not for the table. */
+async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
+  const session = new inspector.Session();
+  session.connect();
+  const post = (method: string, params?: object): Promise<unknown> =>
+    new Promise((res, rej) => session.post(method, params ?? {}, (err, r) => (err ? rej(err) : res(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  await post('Profiler.start');
+  return {
+    async stop(file: string): Promise<void> {
+      const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 async function runChild(spec: ChildSpec): Promise<Result> {
@@ -232,14 +260,20 @@ async function runChild(spec: ChildSpec): Promise<Result> {
   const rssDelta = m1.rss - m0.rss;
 
   let pos = wl.prefill;
-  const warm = runPhase(r, pos, pos + opts.warmup, Math.min(budgetNs, 5e9), false);
+  const warm = await runPhase(r, pos, pos + opts.warmup, Math.min(budgetNs, 5e9), false);
   pos += warm.ops;
 
-  const c0 = process.cpuUsage();
-  const s0 = cpuSample();
-  const tp = runPhase(r, pos, pos + opts.ops, budgetNs, true);
+  let prof: { stop(file: string): Promise<void> } | null = null;
+  let c0 = process.cpuUsage();
+  let s0 = cpuSample();
+  const tp = await runPhase(r, pos, pos + opts.ops, budgetNs, true, async () => {
+    if (opts.cpuProf) prof = await startProfile();
+    c0 = process.cpuUsage();
+    s0 = cpuSample();
+  });
   const s1 = cpuSample();
   const c1 = process.cpuUsage(c0);
+  if (prof) await (prof as { stop(file: string): Promise<void> }).stop(path.join(opts.cpuProf!, `${impl}-${resting}-${process.pid}.cpuprofile`));
   pos += tp.ops;
   const wallSec = tp.ns / 1e9;
   const ownCores = wallSec > 0 ? (c1.user + c1.system) / 1e6 / wallSec : 0;
@@ -317,11 +351,6 @@ async function runChild(spec: ChildSpec): Promise<Result> {
 
 function spawnChild(spec: ChildSpec): Promise<Result> {
   const execArgv = ['--expose-gc', '--max-old-space-size=12288'];
-  if (spec.opts.cpuProf) {
-    mkdirSync(spec.opts.cpuProf, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${spec.opts.cpuProf}`,
-      `--cpu-prof-name=${spec.impl}-${spec.resting}-\${pid}.cpuprofile`);
-  }
   return new Promise((resolve, reject) => {
     // Child stdout goes to our stderr so engine warnings never mix into --json output.
     const child = fork(fileURLToPath(import.meta.url), ['--child', JSON.stringify(spec)], {
