@@ -840,7 +840,7 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
     case MsgType.MD_L2: {
       if (len < MSG_SIZE.MD_L2) return fail(dv, o, len, type, EdgeReason.MALFORMED_MESSAGE, 'length');
       const side = b[o + 6]!;
-      if (side > 1) return fail(dv, o, len, type, BFV, 'side');
+      if (side > 1) return fail(dv, o, len, type, RejectReason.BAD_SIDE, 'side');
       const flags = b[o + 7]!;
       if (flags & ~1) return fail(dv, o, len, type, BFV, 'flags');
       const mdSeq = rU64(dv, o + 8);
@@ -892,7 +892,7 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       let p = o + MSG_SIZE.SNAPSHOT;
       for (let i = 0; i < count; i++, p += SNAPSHOT_LEVEL_SIZE) {
         const side = b[p]!;
-        if (side > 1) return fail(dv, o, len, type, BFV, 'levels.side');
+        if (side > 1) return fail(dv, o, len, type, RejectReason.BAD_SIDE, 'levels.side');
         const price = rI64(dv, p + 8);
         if (price !== price) return fail(dv, o, len, type, OOR, 'levels.price');
         const qty = rI64(dv, p + 16);
