@@ -11,6 +11,9 @@
  * Inputs are prepared by `prepare(from, to)` before the timed region: command records written
  * with CommandWriter (engines) or option objects and id strings (peer).
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CMD_SIZE } from '../../src/engine/layout.js';
 import { CommandWriter } from '../../src/engine/codec.js';
 import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
@@ -43,6 +46,12 @@ export interface Runner {
 }
 
 const now = (): number => Number(process.hrtime.bigint());
+
+/** Repo root from dist/bench/lib/runners.js (or bench/lib/runners.ts). */
+function repoRootFromHere(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  return path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../../..' : '../..');
+}
 const CHECK_EVERY = 1024;
 
 type EngineKind = 'native' | 'ts';
@@ -78,7 +87,18 @@ export async function loadEngine(kind: EngineKind): Promise<{ engine: Engine; in
   if (kind === 'native') {
     const m = await tryImport('../../src/engine/native.js');
     const load = m?.['loadNativeEngine'] as (() => { ok: true; create(): Engine } | { ok: false; error: Error }) | undefined;
-    if (!load) throw new Error(`native engine not loadable yet (${notes.join('; ')})`);
+    if (!load) {
+      // Until src/engine/native.ts lands: the raw addon class (same process() entry point, no
+      // JS wrapper). Reported as such in the header so such figures are never mistaken.
+      try {
+        const raw = createRequire(import.meta.url)(path.join(repoRootFromHere(), 'build/Release/simex_engine.node')) as { Engine: new () => Engine };
+        const engine = new raw.Engine();
+        (engine as { implementation: string }).implementation ??= 'native';
+        return { engine, info: `RAW ADDON build/Release/simex_engine.node (no src/engine/native.ts wrapper yet: ${notes.join('; ')})` };
+      } catch (e) {
+        throw new Error(`native engine not loadable yet (${notes.join('; ')}; raw addon: ${(e as Error).message})`);
+      }
+    }
     const r = load();
     if (!r.ok) throw new Error(`native addon did not load: ${r.error.message}`);
     return { engine: r.create(), info: `loadNativeEngine().create() (loader unavailable: ${notes.join('; ')})` };
