@@ -1,0 +1,97 @@
+/**
+ * Is the generator itself the bottleneck? A load test whose generator ran out of CPU or
+ * fell behind its own schedule measures the generator, not the server (uWS's benchmark
+ * README: "if the server is not at 100% CPU you are benchmarking your client").
+ *
+ * Inputs are measured by the runner: schedule lag (actual - planned send time, HDR), the
+ * generator process's CPU (process.cpuUsage over the run, all its threads), each worker
+ * thread's event-loop utilisation, and the whole machine's idle share (os.cpus deltas).
+ * Thresholds are constants here so the report can state them.
+ */
+import os from 'node:os';
+
+export const LAG_P99_LIMIT_US = 1_000; // 1 ms
+export const ACHIEVED_MIN_RATIO = 0.95;
+export const THREAD_BUSY_LIMIT = 0.9;
+export const MACHINE_IDLE_MIN = 0.05;
+
+export interface GeneratorLoad {
+  /** Generator process CPU over the run, in % of ONE core (200 = two cores busy). */
+  cpuPercent: number;
+  /** Event-loop utilisation of each worker thread, 0..1. */
+  threadElu: number[];
+  /** Share of all the machine's CPU time that was idle during the run, 0..1. */
+  machineIdle: number;
+  cores: number;
+}
+
+export interface BottleneckInput {
+  load: GeneratorLoad;
+  lagP99Us: number;
+  plannedRate: number; // mean planned orders/s
+  achievedRate: number; // sent orders/s
+  windowFull: number;
+}
+
+export function detectBottleneck(i: BottleneckInput): string[] {
+  const w: string[] = [];
+  if (i.lagP99Us > LAG_P99_LIMIT_US) {
+    w.push(
+      `generator fell behind its schedule: p99 send lag ${fmt(i.lagP99Us)} µs > ${LAG_P99_LIMIT_US} µs ` +
+        `(corrected latency includes this lag; add --threads or lower --rate)`,
+    );
+  }
+  if (i.plannedRate > 0 && i.achievedRate < i.plannedRate * ACHIEVED_MIN_RATIO) {
+    w.push(
+      `achieved send rate ${fmt(i.achievedRate)}/s is ${fmt((100 * i.achievedRate) / i.plannedRate)}% of the planned ` +
+        `${fmt(i.plannedRate)}/s (< ${ACHIEVED_MIN_RATIO * 100}%)`,
+    );
+  }
+  i.load.threadElu.forEach((elu, idx) => {
+    if (elu > THREAD_BUSY_LIMIT) {
+      w.push(`generator thread ${idx} event loop was ${fmt(elu * 100)}% busy (> ${THREAD_BUSY_LIMIT * 100}%)`);
+    }
+  });
+  if (i.load.machineIdle < MACHINE_IDLE_MIN) {
+    w.push(
+      `machine CPU saturated: ${fmt(i.load.machineIdle * 100)}% idle over ${i.load.cores} cores while the generator used ` +
+        `${fmt(i.load.cpuPercent)}% of one core; server and generator compete for the same cores`,
+    );
+  }
+  if (i.windowFull > 0) {
+    w.push(`${i.windowFull} planned orders not sent: a connection's in-flight window was full (server seconds behind)`);
+  }
+  return w;
+}
+
+function fmt(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x.toFixed(1);
+}
+
+/** Snapshot for machine idle share: sums of os.cpus() times. */
+export interface CpuTimes {
+  idle: number;
+  total: number;
+}
+
+export function machineTimes(): CpuTimes {
+  let idle = 0;
+  let total = 0;
+  for (const c of os.cpus()) {
+    const t = c.times;
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total };
+}
+
+export function idleShare(a: CpuTimes, b: CpuTimes): number {
+  const dt = b.total - a.total;
+  return dt > 0 ? (b.idle - a.idle) / dt : 1;
+}
+
+/** Process CPU (all threads) between two process.cpuUsage() readings over wallMs, in % of one core. */
+export function cpuPercent(a: NodeJS.CpuUsage, b: NodeJS.CpuUsage, wallMs: number): number {
+  if (wallMs <= 0) return 0;
+  return ((b.user - a.user + b.system - a.system) / 1000 / wallMs) * 100;
+}

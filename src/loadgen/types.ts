@@ -1,0 +1,177 @@
+/**
+ * Every value the load generator passes between threads or processes is declared here
+ * (piscina task in, progress messages over a MessagePort, result out; the demo's child
+ * process speaks the same messages over IPC). All are plain structured-clone-able objects:
+ * histograms travel as compressed base64 strings (see histogram.ts), never as samples.
+ */
+
+/** Relative weights of the order flow; normalised by the generator. */
+export interface MixSpec {
+  /** Resting limit orders near the touch (never crossing on their own). */
+  limit: number;
+  /** Cancels of this connection's oldest resting order (falls back to limit when none). */
+  cancel: number;
+  /** Marketable orders (market, IOC semantics) that take liquidity. */
+  market: number;
+}
+
+export const DEFAULT_MIX: MixSpec = { limit: 55, cancel: 40, market: 5 };
+
+export interface LoadgenOptions {
+  /** Binary order-entry WebSocket URL, e.g. ws://127.0.0.1:8080/ws/v1. Loopback only. */
+  url: string;
+  /** Target orders/s at the top of the profile (all threads together). */
+  rate: number;
+  /** Total seconds, ramps included. */
+  durationSec: number;
+  rampUpSec: number;
+  rampDownSec: number;
+  /** WebSocket connections (sessions), spread over the threads. */
+  connections: number;
+  /** Worker threads; 0 = run in the calling thread (demo child process, tests). */
+  threads: number;
+  symbols: string[];
+  /** Upper bound of orders packed into one WebSocket frame (1 = one order per frame). */
+  ordersPerFrame: number;
+  mix: MixSpec;
+  /** An order with no reply after this long counts as a timeout. */
+  timeoutMs: number;
+  /** After the last planned send, wait at most this long for outstanding replies. */
+  drainMs: number;
+  /** PRNG seed of the order flow (per-connection streams derive from it). */
+  seed: number;
+  /** Period of progress messages. */
+  progressIntervalMs: number;
+  /** Account id base: connection i logs in as owner ownerBase + i. */
+  ownerBase: number;
+}
+
+export const DEFAULT_OPTIONS: LoadgenOptions = {
+  url: 'ws://127.0.0.1:8080/ws/v1',
+  rate: 10_000,
+  durationSec: 10,
+  rampUpSec: 0,
+  rampDownSec: 0,
+  connections: 8,
+  threads: 1,
+  symbols: ['BTCUSD', 'ETHUSD', 'ADAUSD'],
+  ordersPerFrame: 16,
+  mix: DEFAULT_MIX,
+  timeoutMs: 5_000,
+  drainMs: 5_000,
+  seed: 42,
+  progressIntervalMs: 1_000,
+  ownerBase: 100_000,
+};
+
+/** Counters one scheduler keeps; merged across threads by summing. */
+export interface Counters {
+  /** Orders the profile planned so far (sent or not). */
+  planned: number;
+  /** Orders written to a socket. */
+  sent: number;
+  /** Orders that got their first execution report (accepted or rejected). */
+  acked: number;
+  accepted: number;
+  rejected: number;
+  /** No reply within timeoutMs (or still pending when the drain ended). */
+  timeouts: number;
+  /** Replies that came after their order had been counted as a timeout. */
+  lateAcks: number;
+  /** Planned orders not sent: connection closed or failed, or encoding/transport error. */
+  errors: number;
+  /** Planned orders not sent because the connection's in-flight window (ring) was full. */
+  windowFull: number;
+  /** Orders fully or partly filled (execution reports with a fill), for information. */
+  fills: number;
+}
+
+export function zeroCounters(): Counters {
+  return { planned: 0, sent: 0, acked: 0, accepted: 0, rejected: 0, timeouts: 0, lateAcks: 0, errors: 0, windowFull: 0, fills: 0 };
+}
+
+export function addCounters(a: Counters, b: Counters): Counters {
+  const out = zeroCounters();
+  for (const k of Object.keys(out) as (keyof Counters)[]) out[k] = a[k] + b[k];
+  return out;
+}
+
+/** Encoded histograms of one thread (compressed base64; "" = empty). Values in ns. */
+export interface EncodedHistograms {
+  /** Reply time minus PLANNED send time (coordinated-omission corrected). */
+  corrected: string;
+  /** Reply time minus ACTUAL send time. */
+  uncorrected: string;
+  /** Actual minus planned send time: how late the generator itself was. */
+  lag: string;
+}
+
+/** Piscina task: one thread's share of the run. */
+export interface WorkerTask {
+  opts: LoadgenOptions;
+  workerIndex: number;
+  /** Global indexes of the connections this thread owns. */
+  connectionIds: number[];
+  /** Share of the total rate this thread plans (its connections / all connections). */
+  share: number;
+  /** Progress, ready and start messages (transferred). */
+  port: MessagePortLike;
+}
+
+/** The subset of MessagePort we use (so tests can pass a fake). */
+export interface MessagePortLike {
+  postMessage(msg: unknown): void;
+  on(event: 'message', fn: (msg: unknown) => void): unknown;
+  close?(): void;
+  unref?(): void;
+}
+
+/** Thread -> main: all connections open (or failed); waiting for `start`. */
+export interface ReadyMsg {
+  type: 'ready';
+  workerIndex: number;
+  connected: number;
+  failed: number;
+  firstError?: string;
+}
+
+/** Main -> thread: start the schedule at this wall-clock instant (ms since epoch). */
+export interface StartMsg {
+  type: 'start';
+  epochMs: number;
+}
+
+/** Main -> thread: stop planning now, drain, return the result. */
+export interface StopMsg {
+  type: 'stop';
+}
+
+/** Thread -> main, every progressIntervalMs. Counters are cumulative; `interval` covers
+ *  only the replies since the previous progress message. */
+export interface ProgressMsg {
+  type: 'progress';
+  workerIndex: number;
+  elapsedMs: number;
+  counters: Counters;
+  inflight: number;
+  activeConnections: number;
+  interval: string; // encoded corrected-latency histogram of this interval
+  /** Event-loop utilisation of this thread over the interval, 0..1. */
+  elu: number;
+}
+
+export interface WorkerResult {
+  workerIndex: number;
+  connections: number;
+  connectFailures: number;
+  counters: Counters;
+  histograms: EncodedHistograms;
+  /** Wall time from the planned start to the last send (ms). */
+  sendWindowMs: number;
+  /** Wall time from the planned start to the end of the drain (ms). */
+  totalMs: number;
+  /** Event-loop utilisation over the run, 0..1. */
+  elu: number;
+  rejectReasons: Record<string, number>;
+  errorKinds: Record<string, number>;
+}
