@@ -96,6 +96,9 @@ export interface Result {
   ops: number;
   ops_per_sec: number;
   ns_per_op: number;
+  /** ops / CPU seconds of the whole child process during the throughput phase (GC helper
+   *  threads included): less sensitive than ops_per_sec to being descheduled by other load. */
+  ops_per_cpu_sec: number;
   p50_ns: number;
   p99_ns: number;
   p999_ns: number;
@@ -105,6 +108,8 @@ export interface Result {
   timer_overhead_ns: number;
   bytes_per_order_heap: number;
   bytes_per_order_rss: number;
+  /** Engine's own count of bytes reserved by the book after the prefill / resting (native). */
+  engine_reported_bytes_per_order: number | null;
   prefill_ms: number;
   resting_after: number;
   expected_resting_after: number;
@@ -256,6 +261,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
   const prefillNs = nowNs() - tp0;
   gc();
   const m1 = process.memoryUsage();
+  const reported = r.reportedBytes();
   const heapDelta = (m1.heapUsed + m1.external) - (m0.heapUsed + m0.external);
   const rssDelta = m1.rss - m0.rss;
 
@@ -319,6 +325,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     ops: tp.ops,
     ops_per_sec: Math.round(rate),
     ns_per_op: Math.round((tp.ns / tp.ops) * 10) / 10,
+    ops_per_cpu_sec: Math.round(tp.ops / Math.max(1e-9, (c1.user + c1.system) / 1e6)),
     p50_ns: L.p50_ns,
     p99_ns: L.p99_ns,
     p999_ns: L.p999_ns,
@@ -328,6 +335,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     timer_overhead_ns: Math.round(overheadNs),
     bytes_per_order_heap: Math.round(heapDelta / resting),
     bytes_per_order_rss: Math.round(rssDelta / resting),
+    engine_reported_bytes_per_order: reported === null ? null : Math.round(reported / resting),
     prefill_ms: Math.round(prefillNs / 1e6),
     resting_after: restingNow,
     expected_resting_after: expected,
@@ -383,11 +391,11 @@ function printHeader(env: EnvInfo, opts: Options, engines: Record<string, string
     'each implementation in a fresh child process');
 }
 
-const COLS = ['implementation', 'ops', 'ops/s', 'ns/op', 'p50', 'p99', 'p99.9', 'B/order heap', 'B/order RSS', '×peer ops/s', '×peer p99', 'check', 'cpu', 'other'];
+const COLS = ['implementation', 'ops', 'ops/s', 'ops/cpu-s', 'ns/op', 'p50', 'p99', 'p99.9', 'B/order heap', 'B/order RSS', '×peer ops/s', '×peer p99', 'check', 'cpu', 'other'];
 
 function row(r: Result): string[] {
   return [
-    r.implementation, fmtInt(r.ops), fmtRate(r.ops_per_sec), r.ns_per_op.toFixed(0), fmtNs(r.p50_ns), fmtNs(r.p99_ns),
+    r.implementation, fmtInt(r.ops), fmtRate(r.ops_per_sec), fmtRate(r.ops_per_cpu_sec), r.ns_per_op.toFixed(0), fmtNs(r.p50_ns), fmtNs(r.p99_ns),
     fmtNs(r.p999_ns), fmtInt(r.bytes_per_order_heap), fmtInt(r.bytes_per_order_rss),
     r.vs_peer ? `${r.vs_peer.ops_per_sec.toFixed(1)}×` : '-', r.vs_peer ? `${r.vs_peer.p99.toFixed(1)}×` : '-',
     r.resting_ok ? `ok ${fmtInt(r.resting_after)}` : `MISMATCH ${r.resting_after}≠${r.expected_resting_after}`,
@@ -485,7 +493,7 @@ async function parent(opts: Options): Promise<void> {
     out('p50/p99/p99.9: per-op latency; batched implementations time process() calls of ' +
       `${opts.latBatch} commands and divide (tails smoothed up to ${opts.latBatch}×), per-call ones time each call; ` +
       'timer overhead subtracted. B/order: (heapUsed+external) and RSS growth across the prefill / resting orders. ' +
-      '×peer p99: peer p99 / this p99. cpu: cores used by the child during the throughput phase; other: cores busy with other processes meanwhile.');
+      'ops/cpu-s: ops per CPU-second of the child (all its threads). ×peer p99: peer p99 / this p99. cpu: cores used by the child during the throughput phase; other: cores busy with other processes meanwhile.');
     for (const l of targetLines(all)) out(l);
   }
   if (opts.file) {

@@ -43,6 +43,8 @@ export interface Runner {
   /** Returns a function; its k-th call runs ops [from + k*opsPerSample, +opsPerSample). */
   latencyStep(from: number): () => void;
   resting(): number;
+  /** Bytes the engine itself says the book holds (native `memoryBytes`), or null. */
+  reportedBytes(): number | null;
 }
 
 const now = (): number => Number(process.hrtime.bigint());
@@ -218,6 +220,11 @@ class EngineRunner implements Runner {
   resting(): number {
     return this.engine.stats(this.book).orders;
   }
+
+  reportedBytes(): number | null {
+    const m = (this.engine as { memoryBytes?: (book: number) => number }).memoryBytes;
+    return typeof m === 'function' ? m.call(this.engine, this.book) : null;
+  }
 }
 
 class PeerRunner implements Runner {
@@ -267,6 +274,8 @@ class PeerRunner implements Runner {
   }
 
   resting(): number { return peerResting(this.book!); }
+
+  reportedBytes(): number | null { return null; }
 }
 
 export async function makeRunner(name: ImplName, wl: Workload, batch: number, latencyBatch: number): Promise<Runner> {
