@@ -1,0 +1,98 @@
+// Differential test: seeded random streams (>= 1,000,000 commands in total) through the TS and
+// native engines in batches; event bytes must be identical per batch, final L3 snapshots
+// identical, and book invariants must hold throughout. Skips (printed) only when the native
+// addon is unavailable and CI !== 'true'.
+import { describe, expect, it } from 'vitest';
+import { CommandWriter, decodeEvent, formatEvent } from '../../src/engine/codec.js';
+import { EVT_SIZE, EventType, RejectReason } from '../../src/engine/layout.js';
+import type { Engine } from '../../src/engine/types.js';
+import { TsEngine } from '../../src/engine/ts/index.js';
+import { IS_CI, loadNative } from './helpers/impls.js';
+import { checkBook } from './helpers/invariants.js';
+import { STREAM_SPECS, StreamGen, prng } from './helpers/stream.js';
+
+const native = await loadNative();
+const SEEDS = [1, 2, 3, 4];
+const PER_SEED = 260_000; // 4 x 260k = 1.04M commands
+const CHECK_EVERY = 65_000;
+
+function firstDiff(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : n;
+}
+
+interface Coverage { events: Map<number, number>; rejects: Map<number, number>; commands: number }
+
+function runStream(seed: number, ts: TsEngine, nat: Engine, cov: Coverage): void {
+  const gen = new StreamGen(seed);
+  const r = prng(seed ^ 0x5eed);
+  const w = new CommandWriter(4096);
+  let done = 0;
+  let nextCheck = CHECK_EVERY;
+  while (done < PER_SEED) {
+    const k = Math.min(PER_SEED - done, 1 + Math.floor(r() * (r() < 0.1 ? 5000 : 500)));
+    w.reset();
+    gen.fill(w, k);
+    const cmds = w.bytes();
+    const n1 = ts.process(cmds, w.count);
+    const e1 = ts.events().subarray(0, n1 * EVT_SIZE);
+    const n2 = nat.process(cmds, w.count);
+    const e2 = nat.events().subarray(0, n2 * EVT_SIZE);
+    const at = firstDiff(e1, e2);
+    if (at >= 0) {
+      const i = Math.floor(at / EVT_SIZE);
+      const show = (buf: Uint8Array, n: number) => (i < n ? formatEvent(decodeEvent(buf, i)) : '(no event)');
+      const ctx = [];
+      for (let j = Math.max(0, i - 3); j < i; j++) ctx.push(`  before: ${formatEvent(decodeEvent(e1, j))}`);
+      throw new Error(`seed ${seed}: event streams differ after ${done} commands, batch of ${k}, event #${i} (byte ${at % EVT_SIZE}); ts ${n1} events, native ${n2}\n` +
+        `${ctx.join('\n')}\n  ts:     ${show(e1, n1)}\n  native: ${show(e2, n2)}`);
+    }
+    for (let i = 0; i < n1; i++) {
+      const t = e1[i * EVT_SIZE]!;
+      cov.events.set(t, (cov.events.get(t) ?? 0) + 1);
+      if (t === EventType.REJECTED) { const rr = e1[i * EVT_SIZE + 2]!; cov.rejects.set(rr, (cov.rejects.get(rr) ?? 0) + 1); }
+    }
+    done += k;
+    cov.commands += k;
+    if (done >= nextCheck || done === PER_SEED) {
+      nextCheck += CHECK_EVERY;
+      for (let b = 0; b < STREAM_SPECS.length; b++) {
+        ts.checkInvariants(b);
+        checkBook(ts, b);
+        checkBook(nat, b);
+      }
+    }
+  }
+  for (let b = 0; b < STREAM_SPECS.length; b++) {
+    const s1 = ts.snapshot(b);
+    const s2 = nat.snapshot(b);
+    const at = firstDiff(s1, s2);
+    if (at >= 0) throw new Error(`seed ${seed}: final snapshots of book ${b} differ at byte ${at} (ts ${s1.length} bytes, native ${s2.length})`);
+    expect(nat.stats(b)).toEqual(ts.stats(b));
+    expect(nat.depth(b, 50)).toEqual(ts.depth(b, 50));
+  }
+}
+
+describe('differential: TS engine vs native engine', () => {
+  if (!native.ok && !IS_CI) {
+    console.warn(`[differential] SKIPPED: native engine unavailable (${native.error.message}); set CI=true to make this fail`);
+  }
+  it.skipIf(!native.ok && !IS_CI)('>= 1,000,000 random commands give byte-identical events and snapshots', () => {
+    if (!native.ok) throw new Error(`native engine required under CI=true: ${native.error.message}`);
+    const cov: Coverage = { events: new Map(), rejects: new Map(), commands: 0 };
+    for (const seed of SEEDS) {
+      const ts = new TsEngine();
+      const nat = native.create();
+      expect(nat.implementation).toBe('native');
+      for (const spec of STREAM_SPECS) {
+        expect(nat.addBook(spec)).toBe(ts.addBook(spec));
+      }
+      runStream(seed, ts, nat, cov);
+    }
+    expect(cov.commands).toBeGreaterThanOrEqual(1_000_000);
+    // The streams must really exercise every event type and every reject reason.
+    for (const t of Object.values(EventType)) expect(cov.events.get(t) ?? 0, `event type ${t}`).toBeGreaterThan(0);
+    for (const [name, code] of Object.entries(RejectReason)) expect(cov.rejects.get(code) ?? 0, `reject ${name}`).toBeGreaterThan(0);
+  });
+});
