@@ -1,0 +1,164 @@
+/**
+ * Server configuration: defaults < environment < command-line flags. One table (`OPTIONS`)
+ * drives parsing, validation and `simex start --help`, so the three never disagree.
+ */
+import os from 'node:os';
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  shards: number;
+  engine: 'native' | 'ts' | 'auto';
+  simulationEnabled: boolean;
+  metricsEnabled: boolean;
+  logLevel: string;
+  environment: string;
+  /** Start even if uWebSockets.js fell back to its `ws` imitation (health flag, loud log). */
+  allowUwsFallback: boolean;
+  /** Bytes per inbound shard ring (outbound rings get 4x). */
+  ringBytes: number;
+  /** Graceful shutdown budget, ms (hard exit after it). */
+  shutdownTimeoutMs: number;
+  /** Test-only routes (/admin/test/*: kill a shard). Never enable in production. */
+  testRoutes: boolean;
+  /** Binary protocol heartbeat interval announced in LOGIN_ACK. */
+  heartbeatMs: number;
+  /** Per-session execution reports kept for resume. */
+  journalSize: number;
+  /** WebSocket send-buffer level above which market data is no longer sent (bytes). */
+  mdBackpressureBytes: number;
+  /** Send-buffer level at which a connection is disconnected SLOW_CONSUMER (bytes). */
+  slowConsumerBytes: number;
+  maxConnections: number;
+}
+
+type Kind = 'string' | 'int' | 'bool' | 'enum';
+interface OptionSpec {
+  key: keyof ServerConfig;
+  flag: string;
+  env: string[];
+  kind: Kind;
+  values?: string[];
+  min?: number;
+  max?: number;
+  help: string;
+  dflt: () => ServerConfig[keyof ServerConfig];
+}
+
+/** Default shard count: one per core minus one for the I/O thread, at least 1. Capped by
+ *  the instrument count at start-up (a shard without books would idle). */
+export function defaultShards(): number {
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, cores - 1);
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { key: 'port', flag: '--port', env: ['SERVER_PORT', 'PORT'], kind: 'int', min: 0, max: 65535, help: 'HTTP/WebSocket port (0 = ephemeral)', dflt: () => 8080 },
+  { key: 'host', flag: '--host', env: ['SERVER_HOST'], kind: 'string', help: 'listen address', dflt: () => '0.0.0.0' },
+  { key: 'shards', flag: '--shards', env: ['SHARDS'], kind: 'int', min: 1, max: 64, help: 'shard worker threads (default: cores - 1, min 1)', dflt: defaultShards },
+  { key: 'engine', flag: '--engine', env: ['ENGINE'], kind: 'enum', values: ['native', 'ts', 'auto'], help: 'matching engine implementation', dflt: () => 'auto' },
+  { key: 'simulationEnabled', flag: '--simulation', env: ['SIMULATION_ENABLED'], kind: 'bool', help: 'run the market simulator (true|false)', dflt: () => true },
+  { key: 'metricsEnabled', flag: '--metrics', env: ['METRICS_ENABLED'], kind: 'bool', help: 'metrics endpoints (/api/metrics, /metrics, /dashboard)', dflt: () => true },
+  { key: 'logLevel', flag: '--log-level', env: ['LOG_LEVEL'], kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], help: 'log level (debug logs every order and trade)', dflt: () => 'info' },
+  { key: 'environment', flag: '--environment', env: ['ENVIRONMENT', 'NODE_ENV'], kind: 'string', help: 'environment name shown in logs', dflt: () => 'development' },
+  { key: 'allowUwsFallback', flag: '--allow-uws-fallback', env: ['ALLOW_UWS_FALLBACK'], kind: 'bool', help: "start on uWebSockets.js's slow ws fallback (health reports degraded)", dflt: () => false },
+  { key: 'ringBytes', flag: '--ring-bytes', env: ['SHARD_RING_BYTES'], kind: 'int', min: 65536, max: 1 << 30, help: 'bytes per inbound shard ring (outbound: 4x)', dflt: () => 4 << 20 },
+  { key: 'shutdownTimeoutMs', flag: '--shutdown-timeout-ms', env: ['SHUTDOWN_TIMEOUT_MS'], kind: 'int', min: 100, max: 30_000, help: 'graceful shutdown budget', dflt: () => 25_000 },
+  { key: 'testRoutes', flag: '--test-routes', env: ['SIMEX_TEST_ROUTES'], kind: 'bool', help: 'enable test-only /admin/test/* routes (kill a shard)', dflt: () => false },
+  { key: 'heartbeatMs', flag: '--heartbeat-ms', env: ['HEARTBEAT_MS'], kind: 'int', min: 100, max: 60_000, help: 'binary protocol heartbeat interval', dflt: () => 1000 },
+  { key: 'journalSize', flag: '--journal-size', env: ['SESSION_JOURNAL_SIZE'], kind: 'int', min: 16, max: 1 << 22, help: 'execution reports kept per session for resume', dflt: () => 65536 },
+  { key: 'mdBackpressureBytes', flag: '--md-backpressure-bytes', env: ['MD_BACKPRESSURE_BYTES'], kind: 'int', min: 4096, max: 1 << 30, help: 'send buffer above which market data is dropped for a connection', dflt: () => 1 << 20 },
+  { key: 'slowConsumerBytes', flag: '--slow-consumer-bytes', env: ['SLOW_CONSUMER_BYTES'], kind: 'int', min: 8192, max: 1 << 30, help: 'send buffer at which a connection is disconnected (SLOW_CONSUMER)', dflt: () => 16 << 20 },
+  { key: 'maxConnections', flag: '--max-connections', env: ['MAX_CONNECTIONS'], kind: 'int', min: 1, max: 1_000_000, help: 'WebSocket connection limit', dflt: () => 20_000 },
+];
+
+export class ConfigError extends Error {}
+
+/** Flags owned by the simulator (src/sim/index.ts simOptionsFrom); they take a value. */
+export const SIM_FLAGS = ['--sim-orders-per-second', '--sim-volatility-factor', '--sim-seed'];
+
+function parseValue(spec: OptionSpec, raw: string, source: string): ServerConfig[keyof ServerConfig] {
+  switch (spec.kind) {
+    case 'string':
+      if (raw === '') throw new ConfigError(`${source}: empty value`);
+      return raw;
+    case 'int': {
+      if (!/^\d+$/.test(raw)) throw new ConfigError(`${source}: expected an integer, got "${raw}"`);
+      const v = Number(raw);
+      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+        throw new ConfigError(`${source}: ${v} outside ${spec.min}..${spec.max}`);
+      }
+      return v;
+    }
+    case 'bool': {
+      const s = raw.toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off'].includes(s)) return false;
+      throw new ConfigError(`${source}: expected true|false, got "${raw}"`);
+    }
+    case 'enum':
+      if (!spec.values!.includes(raw)) throw new ConfigError(`${source}: expected one of ${spec.values!.join('|')}, got "${raw}"`);
+      return raw;
+  }
+}
+
+/**
+ * Build the configuration. Flags: `--port 8080`, `--port=8080`; booleans also take
+ * `--simulation` / `--no-simulation`. Unknown flags throw ConfigError.
+ */
+export function loadConfig(argv: readonly string[] = [], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const cfg = {} as Record<string, unknown>;
+  for (const spec of OPTIONS) {
+    cfg[spec.key] = spec.dflt();
+    for (const name of spec.env) {
+      const raw = env[name];
+      if (raw !== undefined && raw !== '') {
+        cfg[spec.key] = parseValue(spec, raw, name);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new ConfigError(`unexpected argument "${arg}"`);
+    if (SIM_FLAGS.includes(arg.split('=')[0]!)) {
+      // Simulator settings: parsed by src/sim simOptionsFrom(env, argv).
+      if (!arg.includes('=')) i++;
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    let name = eq >= 0 ? arg.slice(0, eq) : arg;
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    let spec = OPTIONS.find((o) => o.flag === name);
+    if (!spec && name.startsWith('--no-')) {
+      spec = OPTIONS.find((o) => o.flag === `--${name.slice(5)}` && o.kind === 'bool');
+      if (spec && value === undefined) value = 'false';
+      name = spec?.flag ?? name;
+    }
+    if (!spec) throw new ConfigError(`unknown option ${name} (see --help)`);
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (spec.kind === 'bool' && (next === undefined || next.startsWith('--'))) value = 'true';
+      else if (next === undefined) throw new ConfigError(`${name} needs a value`);
+      else {
+        value = next;
+        i++;
+      }
+    }
+    cfg[spec.key] = parseValue(spec, value, name);
+  }
+  return cfg as unknown as ServerConfig;
+}
+
+export function configHelp(): string {
+  const lines = OPTIONS.map((o) => {
+    const left = `  ${o.flag}${o.kind === 'bool' ? '[=true|false]' : ' <' + (o.values?.join('|') ?? o.kind) + '>'}`;
+    const d = o.dflt();
+    return `${left.padEnd(40)} ${o.help}\n${''.padEnd(41)}env ${o.env.join(', ')}; default ${String(d)}`;
+  });
+  lines.push(`  --sim-orders-per-second <n>              simulator order rate\n${''.padEnd(41)}env SIM_ORDERS_PER_SECOND; default 10`);
+  lines.push(`  --sim-volatility-factor <x>              simulator volatility\n${''.padEnd(41)}env SIM_VOLATILITY_FACTOR; default 0.05`);
+  lines.push(`  --sim-seed <n>                           simulator random seed\n${''.padEnd(41)}env SIM_SEED; default random`);
+  lines.push(`\nOther environment: ADMIN_TOKEN (admin routes from non-loopback peers), DEBUG_ENDPOINTS=1 and\nDEBUG_TOKEN (/debug/pprof/*), UWS_USE_FALLBACK=1 (force the ws fallback; refused without\n--allow-uws-fallback).`);
+  return lines.join('\n');
+}

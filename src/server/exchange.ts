@@ -1,0 +1,759 @@
+/**
+ * The I/O thread's view of the exchange: routes commands to shards, turns the shards'
+ * event streams into REST responses, execution reports and market data, and keeps the
+ * main-thread mirrors (L2 books, recent trades, REST order records).
+ *
+ * Threading: everything here runs on the main (uWS) thread. Books themselves live in the
+ * shard workers; the L2 mirror is rebuilt from the engines' L2 events, which carry the
+ * absolute level state, so it is exact at every command boundary (snapshots and
+ * GET /api/orderbook are served from it, consistent with mdSeq without a thread hop).
+ *
+ * Exchange order ids: slot * 2^32 + n, where slot 1 = REST, slot >= 2 = one binary session,
+ * n = per-slot counter. Any event's order id therefore names the party to report to with
+ * one division and an array index: no global order map on the binary path.
+ *
+ * Per-command cost on the binary path: one 64-byte ring record written in place, one
+ * pending-table slot (typed arrays), per event a few DataView reads and one report encoded
+ * into the session journal (then copied once to the connection's frame buffer).
+ */
+import { ulid } from 'ulid';
+import type { HttpResponse } from 'uWebSockets.js';
+import { CmdType, EventType, EVT_SIZE, OrdType, Side, Tif, CancelReason, rejectCodeName } from '../engine/layout.js';
+import type { InstrumentSpec } from '../engine/types.js';
+import { readI64, writeI64, writeU53 } from '../engine/codec.js';
+import { EdgeReason, reasonName } from '../protocol/reasons.js';
+import { MsgType, Liquidity, MdFlags } from '../protocol/messages.js';
+import { unitsToNumber } from '../protocol/decimal.js';
+import type { MetricsHub } from '../metrics/index.js';
+import type { Logger } from './logger.js';
+import { Origin } from '../shard/types.js';
+import type { ShardPool, ShardSink } from '../shard/pool.js';
+import {
+  OutBuf, MD_MSG_BYTES, encAccepted, encAmended, encCancelled, encFill, encMassCancelAck,
+  encMdL2, encMdTrade, encReduced, encRejected,
+} from './wire.js';
+import type { ConnData, Session } from './session.js';
+import type { ResponseState } from './http.js';
+
+export const TWO32 = 4294967296;
+export const REST_SLOT = 1;
+export const FIRST_SESSION_SLOT = 2;
+/** Largest slot (orderId = slot * 2^32 + n must stay < 2^53). */
+export const MAX_SLOT = (2 ** 21) - 1;
+
+export type OrderStatus = 'active' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected';
+
+export interface RestFill {
+  trade_id: number;
+  price: number;
+  quantity: number;
+  liquidity: 'maker' | 'taker';
+  timestamp: string;
+}
+
+/** A REST order (kept after it is done, bounded: REST_ORDERS_KEPT). */
+export interface RestOrder {
+  id: string;
+  engineId: number;
+  inst: number;
+  side: number;
+  ordType: number;
+  tif: number;
+  postOnly: boolean;
+  stp: number;
+  clientOrderId: string | null;
+  qty: number; // units: filled + leaves (amends change it)
+  price: number; // units
+  filled: number;
+  leaves: number;
+  notional: number; // sum price*qty in units^2 (average price)
+  status: OrderStatus;
+  fills: RestFill[];
+  fillCount: number;
+  rejectReason: number;
+  cancelReason: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const REST_ORDERS_KEPT = 100_000;
+const REST_FILLS_KEPT = 100;
+const TRADES_KEPT = 1000;
+
+export interface TradeRecord {
+  trade_id: number;
+  symbol: string;
+  price: number;
+  quantity: number;
+  side: 'buy' | 'sell';
+  buy_order_id: number;
+  sell_order_id: number;
+  timestamp: string;
+  ts: number;
+}
+
+export interface BookState {
+  inst: number;
+  spec: InstrumentSpec;
+  symbol: string;
+  shard: number;
+  book: number;
+  bids: Map<number, [number, number]>; // price -> [qty, orders]
+  asks: Map<number, [number, number]>;
+  mdSeq: number;
+  trades: TradeRecord[]; // ring, newest at (tradeHead - 1)
+  tradeHead: number;
+  tradeCount: number;
+  lastPrice: number;
+  md: OutBuf; // market data produced in the current drain
+  mdLastOff: number; // offset of the last MD message of the current command, -1 none
+  mdTopic: string;
+  mdDirty: boolean;
+  feedTrades: TradeRecord[]; // trades not yet pushed to the JSON feed
+  feedBookDirty: boolean;
+  priceScale: number;
+  qtyScale: number;
+}
+
+/** REST origin context, resolved when the command's FINAL result arrives. */
+export interface RestCtx {
+  op: 'new' | 'cancel' | 'amend';
+  rec: RestOrder;
+  res: HttpResponse;
+  state: ResponseState;
+  reject: number;
+  done: (ctx: RestCtx) => void;
+}
+
+interface Pending {
+  mask: number;
+  kind: Uint8Array;
+  cmd: Uint8Array;
+  inst: Uint16Array;
+  clOrd: Float64Array;
+  orderId: Float64Array;
+  /** NEW: side | ordType << 8 | tif << 16 | flags << 24; stp in `stp`. */
+  aux: Uint32Array;
+  stp: Uint8Array;
+  ctx: unknown[];
+}
+
+export interface ExchangeHooks {
+  /** A connection has bytes queued; called once per connection per drain. */
+  flushConn(c: ConnData): void;
+  /** Publish market-data bytes on a topic (binary). */
+  publishMd(topic: string, bytes: Uint8Array): void;
+}
+
+function nowUs(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+export class Exchange implements ShardSink {
+  readonly books: BookState[] = [];
+  readonly bySymbol = new Map<string, BookState>();
+  private readonly byShard: BookState[][] = [];
+  private pending: Pending[] = [];
+  readonly sessionsBySlot: (Session | undefined)[] = [];
+  readonly restById = new Map<string, RestOrder>();
+  readonly restLive = new Map<number, RestOrder>();
+  private restN = 1;
+  private dirtyConns: ConnData[] = [];
+  private dirtyBooks: BookState[] = [];
+  halted = false;
+  haltedAt: string | null = null;
+  hooks: ExchangeHooks | null = null;
+  private readonly debug: boolean;
+  /** Commands failed because their shard died. */
+  failedOnShardDown = 0;
+  readonly restWaiters = new Set<RestCtx>();
+
+  constructor(
+    private readonly pool: ShardPool,
+    private readonly logger: Logger,
+    private readonly hub: MetricsHub | null,
+  ) {
+    this.debug = logger.isLevelEnabled('debug');
+    for (const r of pool.routeList) {
+      const b: BookState = {
+        inst: r.index, spec: r.spec, symbol: r.spec.symbol, shard: r.shard, book: r.book,
+        bids: new Map(), asks: new Map(), mdSeq: 0, trades: [], tradeHead: 0, tradeCount: 0,
+        lastPrice: 0, md: new OutBuf(4096), mdLastOff: -1, mdTopic: `md/${r.index}`, mdDirty: false,
+        feedTrades: [], feedBookDirty: false,
+        priceScale: r.spec.priceDecimals, qtyScale: r.spec.qtyDecimals,
+      };
+      this.books.push(b);
+      this.bySymbol.set(b.symbol, b);
+      (this.byShard[r.shard] ??= [])[r.book] = b;
+    }
+    let cap = 1024;
+    while (cap < pool.maxInflight + 2) cap *= 2;
+    for (let s = 0; s < pool.shards.length; s++) {
+      this.pending.push({
+        mask: cap - 1,
+        kind: new Uint8Array(cap), cmd: new Uint8Array(cap), inst: new Uint16Array(cap),
+        clOrd: new Float64Array(cap), orderId: new Float64Array(cap), aux: new Uint32Array(cap),
+        stp: new Uint8Array(cap), ctx: new Array(cap).fill(null),
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ submission
+
+  /**
+   * Write one engine command to the owning shard's ring. Returns 0, or an edge reason
+   * (SHARD_UNAVAILABLE, OVERLOADED). The caller calls `pool.flush()` after its batch.
+   */
+  submit(inst: number, type: number, side: number, ordType: number, tif: number, flags: number,
+    stp: number, owner: number, orderId: number, price: number, qty: number,
+    origin: number, ctx: unknown, clOrd: number, t0: number): number {
+    const b = this.books[inst]!;
+    const off = this.pool.reserveCommand(b.shard);
+    if (off === -2) return EdgeReason.SHARD_UNAVAILABLE;
+    if (off === -1) return EdgeReason.OVERLOADED;
+    const token = this.pool.lastToken;
+    const ring = this.pool.shards[b.shard]!.inRing;
+    const i32 = ring.i32;
+    const w = off >> 2;
+    i32[w] = (type & 0xff) | ((side & 0xff) << 8) | ((ordType & 0xff) << 16) | ((tif & 0xff) << 24);
+    i32[w + 1] = (flags & 0xff) | ((stp & 0xff) << 8) | ((b.book & 0xffff) << 16);
+    i32[w + 2] = owner | 0;
+    i32[w + 3] = 0;
+    writeU53(i32, w + 4, nowUs());
+    writeI64(i32, w + 6, orderId);
+    writeI64(i32, w + 8, price);
+    writeI64(i32, w + 10, qty);
+    i32[w + 12] = token | 0;
+    i32[w + 13] = origin;
+    ring.dv.setFloat64(off + 56, t0, true);
+    const p = this.pending[b.shard]!;
+    const slot = token & p.mask;
+    p.kind[slot] = origin;
+    p.cmd[slot] = type;
+    p.inst[slot] = inst;
+    p.clOrd[slot] = clOrd;
+    p.orderId[slot] = orderId;
+    p.aux[slot] = (side & 0xff) | ((ordType & 0xff) << 8) | ((tif & 0xff) << 16) | ((flags & 0xff) << 24);
+    p.stp[slot] = stp;
+    p.ctx[slot] = ctx;
+    return 0;
+  }
+
+  flush(): void {
+    this.pool.flush();
+  }
+
+  nextRestId(): number {
+    return REST_SLOT * TWO32 + this.restN++;
+  }
+
+  // ------------------------------------------------------------------ results
+
+  onResult(shard: number, token: number, _tag: number, t0: number, _tDone: number,
+    u8: Uint8Array, evOff: number, n: number, final: boolean): void {
+    const p = this.pending[shard]!;
+    const slot = token & p.mask;
+    const kind = p.kind[slot]!;
+    const ctx = p.ctx[slot];
+    const clOrd = p.clOrd[slot]!;
+    const cmd = p.cmd[slot]!;
+    const i32 = this.pool.shards[shard]!.outRing.i32;
+    const originSession = kind === Origin.SESSION ? (ctx as Session) : null;
+    let rejected = 0;
+    let b: BookState | undefined;
+    for (let i = 0; i < n; i++) {
+      const o = evOff + i * EVT_SIZE;
+      const w = o >> 2;
+      const type = u8[o]!;
+      const side = u8[o + 1]!;
+      const reason = u8[o + 2]!;
+      const bookIx = u8[o + 4]! | (u8[o + 5]! << 8);
+      b = this.byShard[shard]![bookIx];
+      if (b === undefined) continue; // REJECTED UNKNOWN_BOOK cannot happen: we write book ids
+      const ts = readI64(i32, w + 4);
+      switch (type) {
+        case EventType.ACCEPTED: {
+          const orderId = readI64(i32, w + 6);
+          if (cmd === CmdType.MASS_CANCEL) {
+            if (originSession) this.rMassAck(originSession, b, ts, clOrd, readI64(i32, w + 12));
+          } else {
+            this.onAccepted(kind, ctx, b, side, orderId, clOrd, readI64(i32, w + 10), readI64(i32, w + 12), ts,
+              p.aux[slot]!, p.stp[slot]!);
+          }
+          break;
+        }
+        case EventType.REJECTED:
+          rejected = reason;
+          this.onRejected(kind, ctx, b, cmd, clOrd, p.orderId[slot]!, reason, ts);
+          break;
+        case EventType.TRADE:
+          this.onTrade(b, side, readI64(i32, w + 6), readI64(i32, w + 8), readI64(i32, w + 10),
+            readI64(i32, w + 12), readI64(i32, w + 14), readI64(i32, w + 16), readI64(i32, w + 18), ts);
+          break;
+        case EventType.CANCELLED:
+          this.onCancelled(b, side, reason, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12), ts,
+            originSession, cmd, clOrd);
+          break;
+        case EventType.AMENDED:
+          this.onAmended(b, side, u8[o + 6]!, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12),
+            readI64(i32, w + 14), readI64(i32, w + 16), ts, originSession, clOrd);
+          break;
+        case EventType.L2:
+          this.onL2(b, side, readI64(i32, w + 6), readI64(i32, w + 8), readI64(i32, w + 10), ts);
+          break;
+        case EventType.DECREMENTED:
+          this.onDecremented(b, side, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12),
+            readI64(i32, w + 14), ts);
+          break;
+        default:
+          break;
+      }
+    }
+    if (!final) return;
+    // ---- command complete
+    const cb = this.books[p.inst[slot]!]!;
+    if (cb.mdLastOff >= 0) {
+      cb.md.u8[cb.mdLastOff + 7] |= MdFlags.END_OF_EVENT;
+      cb.mdLastOff = -1;
+    }
+    p.ctx[slot] = null;
+    if (this.hub) {
+      const result = rejected ? 'rejected' : 'accepted';
+      if (cmd === CmdType.NEW) {
+        const aux = p.aux[slot]!;
+        this.hub.recordOrder(cb.symbol, (aux & 0xff) === Side.SELL ? 'sell' : 'buy',
+          ((aux >>> 8) & 0xff) === OrdType.MARKET ? 'market' : 'limit', result);
+        this.hub.recordE2E((performance.timeOrigin + performance.now() - t0) * 1e6);
+      } else {
+        this.hub.recordRequest(cmd === CmdType.CANCEL ? 'cancel' : cmd === CmdType.AMEND ? 'amend' : 'mass_cancel', cb.symbol, result);
+      }
+    }
+    if (kind === Origin.REST) {
+      const rc = ctx as RestCtx;
+      rc.reject = rejected;
+      this.restWaiters.delete(rc);
+      rc.done(rc);
+    }
+  }
+
+  onDrainEnd(_shard: number): void {
+    this.flushOutput();
+  }
+
+  /** Send everything queued: per-connection report frames, then per-book market data. */
+  flushOutput(): void {
+    const hooks = this.hooks;
+    if (this.dirtyConns.length > 0) {
+      const conns = this.dirtyConns;
+      this.dirtyConns = [];
+      for (const c of conns) {
+        c.dirty = false;
+        if (hooks && !c.closed) hooks.flushConn(c);
+        else c.out.reset();
+      }
+    }
+    if (this.dirtyBooks.length > 0) {
+      const books = this.dirtyBooks;
+      this.dirtyBooks = [];
+      for (const b of books) {
+        if (b.md.len > 0 && hooks) hooks.publishMd(b.mdTopic, b.md.view());
+        b.md.reset(4096);
+        b.mdLastOff = -1;
+        b.mdDirty = false;
+      }
+    }
+  }
+
+  onShardDown(shard: number, reason: string, symbols: string[]): void {
+    // Every command still pending on this shard will never complete: answer them now.
+    const p = this.pending[shard]!;
+    let failed = 0;
+    for (let slot = 0; slot <= p.mask; slot++) {
+      const ctx = p.ctx[slot];
+      if (ctx === null || ctx === undefined) continue;
+      const kind = p.kind[slot]!;
+      const b = this.books[p.inst[slot]!]!;
+      failed++;
+      if (kind === Origin.REST) {
+        const rc = ctx as RestCtx;
+        rc.reject = EdgeReason.SHARD_UNAVAILABLE;
+        this.restWaiters.delete(rc);
+        rc.done(rc);
+      } else if (kind === Origin.SESSION) {
+        const s = ctx as Session;
+        this.rRejected(s, b, cmdToMsg(p.cmd[slot]!), nowUs(), p.clOrd[slot]!, 0, EdgeReason.SHARD_UNAVAILABLE);
+      }
+      p.ctx[slot] = null;
+    }
+    this.failedOnShardDown += failed;
+    this.flushOutput();
+    this.logger.error({ shard, reason, symbols, failed_commands: failed },
+      `Orders for ${symbols.join(', ')} are rejected with SHARD_UNAVAILABLE`);
+  }
+
+  onShardMetrics(shard: number, snapshot: unknown): void {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    this.hub?.ingestShard(shard, snapshot as any);
+  }
+
+  // ------------------------------------------------------------------ event handlers
+
+  private onAccepted(kind: number, ctx: unknown, b: BookState, side: number, orderId: number, clOrd: number,
+    price: number, qty: number, ts: number, aux: number, stp: number): void {
+    if (kind === Origin.SESSION) {
+      const s = ctx as Session;
+      s.live.set(orderId, clOrd);
+      s.byClOrd.set(clOrd, orderId);
+      const j = s.journal;
+      const off = j.next();
+      encAccepted(j.u8, j.dv, off, b.inst, side, (aux >>> 8) & 0xff, j.last, ts, clOrd, orderId, price, qty,
+        (aux >>> 16) & 0xff, aux >>> 24, stp);
+      this.deliver(s, off);
+    } else if (kind === Origin.REST) {
+      const rc = ctx as RestCtx;
+      const rec = rc.rec;
+      rec.status = 'active';
+      this.restLive.set(orderId, rec);
+    }
+    if (this.debug) {
+      this.logger.debug({ order_id: orderId, symbol: b.symbol, side: side === Side.SELL ? 'sell' : 'buy',
+        price: unitsToNumber(price, b.priceScale), quantity: unitsToNumber(qty, b.qtyScale) }, 'Order accepted');
+    }
+  }
+
+  private onRejected(kind: number, ctx: unknown, b: BookState, cmd: number, clOrd: number, orderId: number,
+    reason: number, ts: number): void {
+    if (kind === Origin.SESSION) {
+      const s = ctx as Session;
+      this.rRejected(s, b, cmdToMsg(cmd), ts, clOrd, cmd === CmdType.NEW ? 0 : orderId, reason);
+    }
+    if (this.debug) {
+      this.logger.debug({ symbol: b.symbol, reason: rejectCodeName(reason), cmd, cl_ord_id: clOrd, order_id: orderId },
+        'Order rejected');
+    }
+  }
+
+  private onTrade(b: BookState, side: number, takerId: number, makerId: number, price: number, qty: number,
+    takerLeaves: number, makerLeaves: number, matchId: number, ts: number): void {
+    // market data
+    const m = b.md;
+    m.ensure(MD_MSG_BYTES);
+    b.mdLastOff = m.len;
+    m.len += encMdTrade(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, ts, matchId, price, qty);
+    this.markBook(b);
+    // trade tape
+    const pDec = unitsToNumber(price, b.priceScale);
+    const qDec = unitsToNumber(qty, b.qtyScale);
+    const tsMs = Math.floor(ts / 1000);
+    const rec: TradeRecord = {
+      trade_id: matchId, symbol: b.symbol, price: pDec, quantity: qDec,
+      side: side === Side.SELL ? 'sell' : 'buy',
+      buy_order_id: side === Side.BUY ? takerId : makerId,
+      sell_order_id: side === Side.SELL ? takerId : makerId,
+      timestamp: new Date(tsMs).toISOString(), ts: tsMs,
+    };
+    if (b.trades.length < TRADES_KEPT) b.trades.push(rec);
+    else b.trades[b.tradeHead % TRADES_KEPT] = rec;
+    b.tradeHead = (b.tradeHead + 1) % TRADES_KEPT;
+    b.tradeCount++;
+    b.lastPrice = price;
+    if (b.feedTrades.length < 200) b.feedTrades.push(rec);
+    this.hub?.recordTrade(b.symbol, pDec, qDec, side === Side.SELL ? 'sell' : 'buy', tsMs);
+    if (this.debug) {
+      this.logger.debug({ trade_id: matchId, symbol: b.symbol, price: pDec, quantity: qDec, taker_order_id: takerId,
+        maker_order_id: makerId, aggressor: rec.side }, 'Trade executed');
+    }
+    // owners
+    this.fillOwner(b, takerId, side, Liquidity.TAKER, matchId, price, qty, takerLeaves, ts, rec.timestamp);
+    this.fillOwner(b, makerId, side ^ 1, Liquidity.MAKER, matchId, price, qty, makerLeaves, ts, rec.timestamp);
+  }
+
+  private fillOwner(b: BookState, orderId: number, side: number, liq: number, matchId: number, price: number,
+    qty: number, leaves: number, ts: number, iso: string): void {
+    const slot = Math.floor(orderId / TWO32);
+    if (slot === REST_SLOT) {
+      const rec = this.restLive.get(orderId);
+      if (!rec) return;
+      rec.filled += qty;
+      rec.leaves = leaves;
+      rec.notional += price * qty;
+      rec.fillCount++;
+      if (rec.fills.length < REST_FILLS_KEPT) {
+        rec.fills.push({ trade_id: matchId, price: unitsToNumber(price, b.priceScale),
+          quantity: unitsToNumber(qty, b.qtyScale), liquidity: liq === Liquidity.MAKER ? 'maker' : 'taker', timestamp: iso });
+      }
+      rec.updatedAt = iso;
+      if (leaves === 0) {
+        rec.status = 'filled';
+        this.restLive.delete(orderId);
+      } else rec.status = 'partially_filled';
+      return;
+    }
+    const s = this.sessionsBySlot[slot];
+    if (!s || s.discarded) return;
+    const clOrd = s.live.get(orderId) ?? 0;
+    if (leaves === 0) {
+      s.live.delete(orderId);
+      s.byClOrd.delete(clOrd);
+    }
+    const j = s.journal;
+    const off = j.next();
+    encFill(j.u8, j.dv, off, b.inst, side, liq, j.last, ts, clOrd, orderId, matchId, price, qty, leaves);
+    this.deliver(s, off);
+  }
+
+  private onCancelled(b: BookState, side: number, reason: number, orderId: number, price: number, leaves: number,
+    ts: number, origin: Session | null, cmd: number, clOrd: number): void {
+    const slot = Math.floor(orderId / TWO32);
+    if (this.debug) {
+      this.logger.debug({ order_id: orderId, symbol: b.symbol, reason: cancelName(reason),
+        leaves: unitsToNumber(leaves, b.qtyScale) }, 'Order cancelled');
+    }
+    if (slot === REST_SLOT) {
+      const rec = this.restLive.get(orderId);
+      if (!rec) return;
+      rec.status = 'cancelled';
+      rec.cancelReason = reason;
+      rec.leaves = 0;
+      rec.updatedAt = new Date(Math.floor(ts / 1000)).toISOString();
+      this.restLive.delete(orderId);
+      return;
+    }
+    const s = this.sessionsBySlot[slot];
+    if (!s || s.discarded) return;
+    const oc = s.live.get(orderId) ?? 0;
+    s.live.delete(orderId);
+    s.byClOrd.delete(oc);
+    const reqCl = origin === s && (cmd === CmdType.CANCEL || cmd === CmdType.MASS_CANCEL) ? clOrd : 0;
+    const j = s.journal;
+    const off = j.next();
+    encCancelled(j.u8, j.dv, off, b.inst, reason, side, j.last, ts, oc, orderId, reqCl, leaves, price);
+    this.deliver(s, off);
+  }
+
+  private onAmended(b: BookState, side: number, flags: number, orderId: number, newPrice: number, newLeaves: number,
+    oldPrice: number, oldLeaves: number, ts: number, origin: Session | null, clOrd: number): void {
+    const slot = Math.floor(orderId / TWO32);
+    if (slot === REST_SLOT) {
+      const rec = this.restLive.get(orderId);
+      if (!rec) return;
+      rec.price = newPrice;
+      rec.leaves = newLeaves;
+      rec.qty = rec.filled + newLeaves;
+      rec.updatedAt = new Date(Math.floor(ts / 1000)).toISOString();
+      return;
+    }
+    const s = this.sessionsBySlot[slot];
+    if (!s || s.discarded) return;
+    const oc = s.live.get(orderId) ?? 0;
+    const j = s.journal;
+    const off = j.next();
+    encAmended(j.u8, j.dv, off, b.inst, flags & 0xff, side, j.last, ts, oc, orderId, origin === s ? clOrd : 0,
+      newPrice, newLeaves, oldPrice, oldLeaves);
+    this.deliver(s, off);
+  }
+
+  private onDecremented(b: BookState, side: number, orderId: number, price: number, newLeaves: number,
+    decrement: number, ts: number): void {
+    const slot = Math.floor(orderId / TWO32);
+    if (slot === REST_SLOT) {
+      const rec = this.restLive.get(orderId);
+      if (!rec) return;
+      rec.leaves = newLeaves;
+      rec.qty = rec.filled + newLeaves;
+      return;
+    }
+    const s = this.sessionsBySlot[slot];
+    if (!s || s.discarded) return;
+    const j = s.journal;
+    const off = j.next();
+    encReduced(j.u8, j.dv, off, b.inst, CancelReason.SELF_TRADE, side, j.last, ts, s.live.get(orderId) ?? 0,
+      orderId, price, newLeaves, decrement);
+    this.deliver(s, off);
+  }
+
+  private onL2(b: BookState, side: number, price: number, qty: number, orders: number, ts: number): void {
+    const levels = side === Side.SELL ? b.asks : b.bids;
+    if (qty === 0) levels.delete(price);
+    else {
+      const l = levels.get(price);
+      if (l) {
+        l[0] = qty;
+        l[1] = orders;
+      } else levels.set(price, [qty, orders]);
+    }
+    const m = b.md;
+    m.ensure(MD_MSG_BYTES);
+    b.mdLastOff = m.len;
+    m.len += encMdL2(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, ts, price, qty, orders);
+    b.feedBookDirty = true;
+    this.markBook(b);
+  }
+
+  private markBook(b: BookState): void {
+    if (!b.mdDirty) {
+      b.mdDirty = true;
+      this.dirtyBooks.push(b);
+    }
+  }
+
+  // ------------------------------------------------------------------ reports
+
+  /** Report just written at journal offset `off` for `s`: queue it on the live connection. */
+  deliver(s: Session, off: number): void {
+    const c = s.conn;
+    if (!c || c.closed) return;
+    const j = s.journal;
+    const len = j.dv.getUint16(off, true);
+    c.out.ensure(len);
+    c.out.u8.set(j.u8.subarray(off, off + len), c.out.len);
+    c.out.len += len;
+    if (!c.dirty) {
+      c.dirty = true;
+      this.dirtyConns.push(c);
+    }
+  }
+
+  /** Queue raw (unsequenced) bytes for a connection, flushed with the next drain/flush. */
+  queueRaw(c: ConnData, bytes: Uint8Array): void {
+    if (c.closed) return;
+    c.out.append(bytes);
+    if (!c.dirty) {
+      c.dirty = true;
+      this.dirtyConns.push(c);
+    }
+  }
+
+  rRejected(s: Session, b: BookState | null, requestType: number, ts: number, clOrd: number, orderId: number,
+    reason: number, rawInstrument = 0): void {
+    const j = s.journal;
+    const off = j.next();
+    encRejected(j.u8, j.dv, off, b ? b.inst : rawInstrument, requestType, j.last, ts, clOrd, orderId, reason);
+    this.deliver(s, off);
+  }
+
+  private rMassAck(s: Session, b: BookState, ts: number, clOrd: number, count: number): void {
+    const j = s.journal;
+    const off = j.next();
+    encMassCancelAck(j.u8, j.dv, off, b.inst, j.last, ts, clOrd, count);
+    this.deliver(s, off);
+  }
+
+  // ------------------------------------------------------------------ REST store
+
+  createRestOrder(b: BookState, side: number, ordType: number, tif: number, postOnly: boolean, stp: number,
+    qty: number, price: number, clientOrderId: string | null): RestOrder {
+    const now = new Date().toISOString();
+    const rec: RestOrder = {
+      id: ulid(), engineId: this.nextRestId(), inst: b.inst, side, ordType, tif, postOnly, stp, clientOrderId,
+      qty, price, filled: 0, leaves: qty, notional: 0, status: 'active', fills: [], fillCount: 0,
+      rejectReason: 0, cancelReason: 0, createdAt: now, updatedAt: now,
+    };
+    this.restById.set(rec.id, rec);
+    if (this.restById.size > REST_ORDERS_KEPT) this.evictRest();
+    return rec;
+  }
+
+  private evictRest(): void {
+    const target = Math.floor(REST_ORDERS_KEPT * 0.9);
+    for (const [id, r] of this.restById) {
+      if (this.restById.size <= target) break;
+      if (r.status === 'filled' || r.status === 'cancelled' || r.status === 'rejected') this.restById.delete(id);
+    }
+  }
+
+  restOrderJson(rec: RestOrder): Record<string, unknown> {
+    const b = this.books[rec.inst]!;
+    const ps = b.priceScale;
+    const qs = b.qtyScale;
+    const out: Record<string, unknown> = {
+      order_id: rec.id,
+      exchange_order_id: rec.engineId,
+      client_order_id: rec.clientOrderId,
+      symbol: b.symbol,
+      side: rec.side === Side.SELL ? 'sell' : 'buy',
+      type: rec.ordType === OrdType.MARKET ? 'market' : 'limit',
+      time_in_force: tifName(rec.tif),
+      post_only: rec.postOnly,
+      quantity: unitsToNumber(rec.qty, qs),
+      price: unitsToNumber(rec.price, ps),
+      status: rec.status,
+      filled_quantity: unitsToNumber(rec.filled, qs),
+      remaining_quantity: unitsToNumber(rec.status === 'active' || rec.status === 'partially_filled' ? rec.leaves : 0, qs),
+      average_price: rec.filled > 0 ? Number((rec.notional / rec.filled / 10 ** ps).toFixed(ps)) : null,
+      fills: rec.fills,
+      fill_count: rec.fillCount,
+      timestamp: rec.createdAt,
+      updated_at: rec.updatedAt,
+    };
+    if (rec.status === 'rejected') {
+      out.reject_reason = reasonName(rec.rejectReason);
+    }
+    if (rec.status === 'cancelled' && rec.cancelReason) out.cancel_reason = cancelName(rec.cancelReason);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ views
+
+  depth(b: BookState, levels: number): { bids: [number, number, number][]; asks: [number, number, number][] } {
+    const take = (m: Map<number, [number, number]>, desc: boolean): [number, number, number][] => {
+      const keys = [...m.keys()].sort((x, y) => (desc ? y - x : x - y));
+      const n = levels > 0 ? Math.min(levels, keys.length) : keys.length;
+      const out: [number, number, number][] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
+        const l = m.get(k)!;
+        out[i] = [k, l[0], l[1]];
+      }
+      return out;
+    };
+    return { bids: take(b.bids, true), asks: take(b.asks, false) };
+  }
+
+  bestBid(b: BookState): number | null {
+    let best: number | null = null;
+    for (const k of b.bids.keys()) if (best === null || k > best) best = k;
+    return best;
+  }
+
+  bestAsk(b: BookState): number | null {
+    let best: number | null = null;
+    for (const k of b.asks.keys()) if (best === null || k < best) best = k;
+    return best;
+  }
+
+  recentTrades(b: BookState, limit: number): TradeRecord[] {
+    const out: TradeRecord[] = [];
+    const n = b.trades.length;
+    // Ring: while filling, tradeHead === n; afterwards the newest is at tradeHead - 1.
+    for (let i = 1; i <= Math.min(limit, n); i++) out.push(b.trades[(b.tradeHead - i + TRADES_KEPT) % TRADES_KEPT]!);
+    return out;
+  }
+
+  shardUp(b: BookState): boolean {
+    return this.pool.isUp(b.shard);
+  }
+}
+
+export function cmdToMsg(cmd: number): number {
+  switch (cmd) {
+    case CmdType.NEW: return MsgType.NEW_ORDER;
+    case CmdType.CANCEL: return MsgType.CANCEL;
+    case CmdType.AMEND: return MsgType.AMEND;
+    default: return MsgType.MASS_CANCEL;
+  }
+}
+
+export function tifName(t: number): 'GTC' | 'IOC' | 'FOK' {
+  return t === Tif.IOC ? 'IOC' : t === Tif.FOK ? 'FOK' : 'GTC';
+}
+
+function cancelName(r: number): string {
+  switch (r) {
+    case CancelReason.USER: return 'USER';
+    case CancelReason.IOC_REMAINDER: return 'IOC_REMAINDER';
+    case CancelReason.SELF_TRADE: return 'SELF_TRADE';
+    case CancelReason.MASS_CANCEL: return 'MASS_CANCEL';
+    default: return `REASON_${r}`;
+  }
+}

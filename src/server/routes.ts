@@ -1,0 +1,464 @@
+/**
+ * JSON REST API (shapes from the seed runbook, shared/seeds/000_*.txt):
+ *
+ *   GET    /health                         status, timestamp, services, version (503 unhealthy)
+ *   GET    /api/symbols                    instruments, their shard and status
+ *   GET    /api/orderbook/:symbol?depth=N  L2 book (main-thread mirror, exact per command)
+ *   GET    /api/trades?symbol=&limit=      recent trades, newest first
+ *   POST   /api/orders                     new order -> its state after immediate matching
+ *   GET    /api/orders                     recent REST orders (?symbol=&status=open|all&limit=)
+ *   GET    /api/orders/:id                 one REST order (ULID)
+ *   DELETE /api/orders/:id                 cancel
+ *   PATCH  /api/orders/:id                 amend {price?, quantity?} (quantity = new total)
+ *   POST   /admin/trading/halt|resume      stop / restart new orders and amends (seed 004)
+ *   GET    /admin/trading/status
+ *   POST   /admin/test/shards/:n/crash     test-only (SIMEX_TEST_ROUTES=true): kill a shard
+ *
+ * Errors: {error, code, field?} with 400 (bad input), 404 (unknown symbol/order/route),
+ * 409 (order not open), 413 (body > 64 KiB), 422 (engine rejected: the order body plus
+ * code/error), 503 (shard unavailable, halted, overloaded). Nothing here throws past the
+ * handler: every async path ends in sendHttpError.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { CmdType, Flags, OrdType, Side, StpMode, Tif } from '../engine/layout.js';
+import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
+import { EdgeReason, reasonName, reasonText } from '../protocol/reasons.js';
+import { Origin } from '../shard/types.js';
+import {
+  HttpError, intParam, queryOf, readJsonObject, sendError, sendHttpError, sendJson, trackAbort,
+  type ResponseState,
+} from './http.js';
+import type { BookState, Exchange, RestCtx, RestOrder } from './exchange.js';
+import type { ShardPool } from '../shard/pool.js';
+import type { Logger } from './logger.js';
+
+export interface RouteDeps {
+  exchange: Exchange;
+  pool: ShardPool;
+  logger: Logger;
+  health: () => { status: string; body: Record<string, unknown> };
+  testRoutes: boolean;
+  adminToken: string | null;
+  /** True while shutting down: new orders get 503. */
+  draining: () => boolean;
+  /** Count of REST requests in flight (graceful shutdown waits for 0). */
+  inflight: { n: number };
+}
+
+const REST_TIMEOUT_MS = 10_000;
+
+const STP_NAMES: Record<string, number> = {
+  none: StpMode.NONE,
+  cancel_newest: StpMode.CANCEL_NEWEST,
+  cancel_oldest: StpMode.CANCEL_OLDEST,
+  cancel_both: StpMode.CANCEL_BOTH,
+  decrement_and_cancel: StpMode.DECREMENT_AND_CANCEL,
+};
+
+function units(v: unknown, decimals: number, field: string, allowZero: boolean): number {
+  try {
+    return toUnits(v, decimals, { allowZero });
+  } catch (err) {
+    if (err instanceof DecimalError) {
+      throw new HttpError(400, err.code, `${field}: ${err.message}`, field);
+    }
+    throw err;
+  }
+}
+
+function bookOf(ex: Exchange, symbol: unknown, field = 'symbol'): BookState {
+  if (typeof symbol !== 'string' || symbol === '') {
+    throw new HttpError(400, 'MISSING_FIELD', `${field} is required`, field);
+  }
+  const b = ex.bySymbol.get(symbol.toUpperCase());
+  if (!b) throw new HttpError(404, 'UNKNOWN_SYMBOL', `unknown symbol ${symbol.slice(0, 32)}`, field);
+  return b;
+}
+
+function checkPrice(b: BookState, p: number, field: string): void {
+  const s = b.spec;
+  if (p % s.tickSize !== 0) {
+    throw new HttpError(400, 'OFF_TICK', `${field} must be a multiple of the tick size ${unitsToNumber(s.tickSize, s.priceDecimals)}`, field);
+  }
+  if (p < s.minPrice || p > s.maxPrice) {
+    throw new HttpError(400, 'BAD_PRICE', `${field} must be between ${unitsToNumber(s.minPrice, s.priceDecimals)} and ${unitsToNumber(s.maxPrice, s.priceDecimals)}`, field);
+  }
+}
+
+function checkQty(b: BookState, q: number, field: string): void {
+  const s = b.spec;
+  if (q % s.lotSize !== 0) {
+    throw new HttpError(400, 'BAD_LOT', `${field} must be a multiple of the lot size ${unitsToNumber(s.lotSize, s.qtyDecimals)}`, field);
+  }
+  if (q < s.minQty || q > s.maxQty) {
+    throw new HttpError(400, 'BAD_QUANTITY', `${field} must be between ${unitsToNumber(s.minQty, s.qtyDecimals)} and ${unitsToNumber(s.maxQty, s.qtyDecimals)}`, field);
+  }
+}
+
+function edgeStatus(reason: number): number {
+  if (reason === EdgeReason.SHARD_UNAVAILABLE || reason === EdgeReason.OVERLOADED || reason === EdgeReason.TRADING_HALTED
+    || reason === EdgeReason.SERVER_SHUTDOWN) return 503;
+  return 500;
+}
+
+function remoteIsLoopback(res: HttpResponse): boolean {
+  const addr = Buffer.from(res.getRemoteAddressAsText()).toString();
+  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr === '0000:0000:0000:0000:0000:0000:0000:0001'
+    || addr.startsWith('::ffff:127.') || addr.startsWith('0000:0000:0000:0000:0000:ffff:7f');
+}
+
+export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
+  const { exchange: ex, pool, logger } = deps;
+
+  /** Wrap a handler: abort tracking, request fields read synchronously, errors mapped. */
+  const handle = (fn: (res: HttpResponse, req: HttpRequest, st: ResponseState) => void | Promise<void>) =>
+    (res: HttpResponse, req: HttpRequest) => {
+      const st = trackAbort(res);
+      try {
+        const r = fn(res, req, st);
+        if (r && typeof (r as Promise<void>).then === 'function') {
+          (r as Promise<void>).catch((err: unknown) => {
+            if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'request failed');
+            sendHttpError(res, st, err);
+          });
+        }
+      } catch (err) {
+        if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'request failed');
+        sendHttpError(res, st, err);
+      }
+    };
+
+  const admin = (res: HttpResponse, req: HttpRequest): void => {
+    if (remoteIsLoopback(res)) return;
+    const auth = req.getHeader('authorization');
+    if (deps.adminToken && auth === `Bearer ${deps.adminToken}`) return;
+    throw new HttpError(403, 'FORBIDDEN', 'admin routes: loopback only, or Authorization: Bearer $ADMIN_TOKEN');
+  };
+
+  // Track REST commands waiting on a shard; a stalled shard answers 503 after REST_TIMEOUT_MS.
+  const waiting = new Map<RestCtx, number>();
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const [ctx, t] of waiting) {
+      if (now - t > REST_TIMEOUT_MS) {
+        waiting.delete(ctx);
+        ctx.reject = EdgeReason.SHARD_UNAVAILABLE;
+        ctx.done(ctx);
+      }
+    }
+  }, 1000);
+  sweep.unref();
+
+  /** Submit a REST command; `finish` runs once with the outcome (exactly once). */
+  const submitRest = (res: HttpResponse, st: ResponseState, op: RestCtx['op'], rec: RestOrder, cmd: number,
+    side: number, ordType: number, tif: number, flags: number, stp: number, orderId: number, price: number,
+    qty: number, finish: (ctx: RestCtx) => void): void => {
+    let answered = false;
+    deps.inflight.n++;
+    const ctx: RestCtx = {
+      op, rec, res, state: st, reject: 0,
+      done: (c) => {
+        if (answered) return;
+        answered = true;
+        waiting.delete(c);
+        deps.inflight.n--;
+        try {
+          finish(c);
+        } catch (err) {
+          logger.error({ err: String((err as Error)?.stack ?? err) }, 'REST completion failed');
+          sendHttpError(res, st, err);
+        }
+      },
+    };
+    const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, 1, orderId, price, qty, Origin.REST, ctx, 0,
+      performance.timeOrigin + performance.now());
+    if (r !== 0) {
+      answered = true;
+      deps.inflight.n--;
+      throw new HttpError(edgeStatus(r), reasonName(r), reasonText[reasonName(r)] ?? 'unavailable');
+    }
+    waiting.set(ctx, Date.now());
+    ex.flush();
+  };
+
+  // ---------------------------------------------------------------- health
+  app.get('/health', handle((res, _req, st) => {
+    const h = deps.health();
+    sendJson(res, st, h.status === 'unhealthy' ? 503 : 200, h.body);
+  }));
+
+  // ---------------------------------------------------------------- symbols
+  app.get('/api/symbols', handle((res, _req, st) => {
+    const symbols = ex.books.map((b) => {
+      const s = b.spec;
+      const bb = ex.bestBid(b);
+      const ba = ex.bestAsk(b);
+      return {
+        symbol: b.symbol,
+        instrument_id: b.inst,
+        shard: b.shard,
+        status: !ex.shardUp(b) ? 'unavailable' : ex.halted ? 'halted' : 'trading',
+        price_decimals: s.priceDecimals,
+        quantity_decimals: s.qtyDecimals,
+        tick_size: unitsToNumber(s.tickSize, s.priceDecimals),
+        lot_size: unitsToNumber(s.lotSize, s.qtyDecimals),
+        min_quantity: unitsToNumber(s.minQty, s.qtyDecimals),
+        max_quantity: unitsToNumber(s.maxQty, s.qtyDecimals),
+        min_price: unitsToNumber(s.minPrice, s.priceDecimals),
+        max_price: unitsToNumber(s.maxPrice, s.priceDecimals),
+        band_bps: s.bandBps,
+        last_price: b.lastPrice ? unitsToNumber(b.lastPrice, s.priceDecimals) : null,
+        best_bid: bb === null ? null : unitsToNumber(bb, s.priceDecimals),
+        best_ask: ba === null ? null : unitsToNumber(ba, s.priceDecimals),
+        trade_count: b.tradeCount,
+      };
+    });
+    sendJson(res, st, 200, { symbols, count: symbols.length, shards: pool.shards.length });
+  }));
+
+  // ---------------------------------------------------------------- order book
+  app.get('/api/orderbook/:symbol', handle((res, req, st) => {
+    const symbol = req.getParameter(0);
+    const depth = intParam(queryOf(req), 'depth', 20, 1, 5000);
+    const b = bookOf(ex, symbol);
+    const d = ex.depth(b, depth);
+    const ps = b.priceScale;
+    const qs = b.qtyScale;
+    const lv = (l: [number, number, number]) => ({ price: unitsToNumber(l[0], ps), quantity: unitsToNumber(l[1], qs), orders: l[2] });
+    const bids = d.bids.map(lv);
+    const asks = d.asks.map(lv);
+    const bestBid = bids[0]?.price ?? null;
+    const bestAsk = asks[0]?.price ?? null;
+    sendJson(res, st, 200, {
+      symbol: b.symbol,
+      bids,
+      asks,
+      best_bid: bestBid,
+      best_ask: bestAsk,
+      spread: bestBid !== null && bestAsk !== null ? Number((bestAsk - bestBid).toFixed(ps)) : null,
+      bid_levels: b.bids.size,
+      ask_levels: b.asks.size,
+      sequence: b.mdSeq,
+      status: !ex.shardUp(b) ? 'unavailable' : ex.halted ? 'halted' : 'trading',
+      timestamp: new Date().toISOString(),
+    });
+  }));
+
+  // ---------------------------------------------------------------- trades
+  app.get('/api/trades', handle((res, req, st) => {
+    const q = queryOf(req);
+    const limit = intParam(q, 'limit', 50, 1, 1000);
+    const sym = q.get('symbol');
+    let trades;
+    if (sym) trades = ex.recentTrades(bookOf(ex, sym), limit);
+    else {
+      trades = ex.books.flatMap((b) => ex.recentTrades(b, limit));
+      trades.sort((a, b) => b.ts - a.ts || b.trade_id - a.trade_id);
+      trades = trades.slice(0, limit);
+    }
+    sendJson(res, st, 200, {
+      trades: trades.map(({ ts: _ts, ...t }) => t),
+      count: trades.length,
+      symbol: sym ? sym.toUpperCase() : null,
+    });
+  }));
+
+  // ---------------------------------------------------------------- orders
+  app.post('/api/orders', handle(async (res, _req, st) => {
+    const body = await readJsonObject(res, st);
+    if (st.aborted) return;
+    if (deps.draining()) throw new HttpError(503, 'SERVER_SHUTDOWN', 'server shutting down');
+    const b = bookOf(ex, body.symbol);
+    const sideRaw = typeof body.side === 'string' ? body.side.toLowerCase() : body.side;
+    if (sideRaw !== 'buy' && sideRaw !== 'sell') throw new HttpError(400, 'BAD_SIDE', 'side must be "buy" or "sell"', 'side');
+    const side = sideRaw === 'sell' ? Side.SELL : Side.BUY;
+    const typeRaw = body.type === undefined ? 'limit' : typeof body.type === 'string' ? body.type.toLowerCase() : body.type;
+    if (typeRaw !== 'limit' && typeRaw !== 'market') throw new HttpError(400, 'BAD_ORDER_TYPE', 'type must be "limit" or "market"', 'type');
+    const ordType = typeRaw === 'market' ? OrdType.MARKET : OrdType.LIMIT;
+    if (body.quantity === undefined || body.quantity === null) throw new HttpError(400, 'MISSING_FIELD', 'quantity is required', 'quantity');
+    const qty = units(body.quantity, b.qtyScale, 'quantity', false);
+    checkQty(b, qty, 'quantity');
+    let price = 0;
+    if (ordType === OrdType.LIMIT) {
+      if (body.price === undefined || body.price === null) throw new HttpError(400, 'MISSING_FIELD', 'price is required for limit orders', 'price');
+      price = units(body.price, b.priceScale, 'price', false);
+      checkPrice(b, price, 'price');
+    } else if (body.price !== undefined && body.price !== null) {
+      price = units(body.price, b.priceScale, 'price', true); // 0 = no protection price
+      if (price !== 0) checkPrice(b, price, 'price');
+    }
+    let tif: number = ordType === OrdType.MARKET ? Tif.IOC : Tif.GTC;
+    if (body.time_in_force !== undefined && body.time_in_force !== null) {
+      const t = typeof body.time_in_force === 'string' ? body.time_in_force.toUpperCase() : '';
+      if (t === 'GTC') tif = Tif.GTC;
+      else if (t === 'IOC') tif = Tif.IOC;
+      else if (t === 'FOK') tif = Tif.FOK;
+      else throw new HttpError(400, 'BAD_TIF', 'time_in_force must be GTC, IOC or FOK', 'time_in_force');
+    }
+    let postOnly = false;
+    if (body.post_only !== undefined && body.post_only !== null) {
+      if (typeof body.post_only !== 'boolean') throw new HttpError(400, 'BAD_FLAGS', 'post_only must be a boolean', 'post_only');
+      postOnly = body.post_only;
+      if (postOnly && (ordType === OrdType.MARKET || tif !== Tif.GTC)) {
+        throw new HttpError(400, 'BAD_FLAGS', 'post_only needs a GTC limit order', 'post_only');
+      }
+    }
+    let stp: number = StpMode.NONE;
+    if (body.stp !== undefined && body.stp !== null) {
+      const v = typeof body.stp === 'string' ? STP_NAMES[body.stp.toLowerCase()] : typeof body.stp === 'number' && Number.isInteger(body.stp) && body.stp >= 0 && body.stp <= 4 ? body.stp : undefined;
+      if (v === undefined) throw new HttpError(400, 'BAD_STP_MODE', `stp must be one of ${Object.keys(STP_NAMES).join(', ')}`, 'stp');
+      stp = v;
+    }
+    let clientOrderId: string | null = null;
+    if (body.client_order_id !== undefined && body.client_order_id !== null) {
+      if (typeof body.client_order_id !== 'string' || body.client_order_id.length === 0 || body.client_order_id.length > 64) {
+        throw new HttpError(400, 'BAD_CLIENT_ORDER_ID', 'client_order_id must be a string of 1..64 characters', 'client_order_id');
+      }
+      clientOrderId = body.client_order_id;
+    }
+    if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted (POST /admin/trading/resume)');
+    if (!ex.shardUp(b)) throw new HttpError(503, 'SHARD_UNAVAILABLE', `the shard owning ${b.symbol} is unavailable`, 'symbol');
+    const rec = ex.createRestOrder(b, side, ordType, tif, postOnly, stp, qty, price, clientOrderId);
+    submitRest(res, st, 'new', rec, CmdType.NEW, side, ordType, tif, postOnly ? Flags.POST_ONLY : 0, stp,
+      rec.engineId, price, qty, (c) => {
+        if (c.reject) {
+          rec.status = 'rejected';
+          rec.rejectReason = c.reject;
+          rec.leaves = 0;
+          const name = reasonName(c.reject);
+          const status = c.reject >= 100 ? edgeStatus(c.reject) : 422;
+          logger.info({ order_id: rec.id, symbol: b.symbol, reason: name }, 'Order rejected');
+          sendJson(res, st, status, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
+          return;
+        }
+        if (logger.isLevelEnabled('debug')) {
+          logger.debug({ order_id: rec.id, exchange_order_id: rec.engineId, symbol: b.symbol, side: sideRaw,
+            type: typeRaw, quantity: unitsToNumber(qty, b.qtyScale), price: unitsToNumber(price, b.priceScale),
+            status: rec.status, filled_quantity: unitsToNumber(rec.filled, b.qtyScale) }, 'Order placed');
+        }
+        sendJson(res, st, 201, ex.restOrderJson(rec));
+      });
+  }));
+
+  app.get('/api/orders', handle((res, req, st) => {
+    const q = queryOf(req);
+    const limit = intParam(q, 'limit', 100, 1, 1000);
+    const sym = q.get('symbol');
+    const b = sym ? bookOf(ex, sym) : null;
+    const which = q.get('status') ?? 'all';
+    if (which !== 'all' && which !== 'open') throw new HttpError(400, 'INVALID_PARAMETER', 'status must be open or all', 'status');
+    const out: Record<string, unknown>[] = [];
+    const all = [...ex.restById.values()];
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+      const r = all[i]!;
+      if (b && r.inst !== b.inst) continue;
+      if (which === 'open' && r.status !== 'active' && r.status !== 'partially_filled') continue;
+      out.push(ex.restOrderJson(r));
+    }
+    sendJson(res, st, 200, { orders: out, count: out.length });
+  }));
+
+  const findOrder = (id: string): RestOrder => {
+    const rec = ex.restById.get(id);
+    if (!rec) throw new HttpError(404, 'ORDER_NOT_FOUND', `no order ${id.slice(0, 40)}`, 'order_id');
+    return rec;
+  };
+  const isOpen = (r: RestOrder) => r.status === 'active' || r.status === 'partially_filled';
+
+  app.get('/api/orders/:id', handle((res, req, st) => {
+    sendJson(res, st, 200, ex.restOrderJson(findOrder(req.getParameter(0))));
+  }));
+
+  app.del('/api/orders/:id', handle((res, req, st) => {
+    const rec = findOrder(req.getParameter(0));
+    if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
+    if (!ex.shardUp(ex.books[rec.inst]!)) throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    submitRest(res, st, 'cancel', rec, CmdType.CANCEL, 0, 0, 0, 0, 0, rec.engineId, 0, 0, (c) => {
+      if (c.reject) {
+        const name = reasonName(c.reject);
+        sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 409, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
+        return;
+      }
+      logger.debug({ order_id: rec.id, exchange_order_id: rec.engineId }, 'Order cancelled via REST');
+      sendJson(res, st, 200, ex.restOrderJson(rec));
+    });
+  }));
+
+  app.patch('/api/orders/:id', handle(async (res, req, st) => {
+    const id = req.getParameter(0);
+    const body = await readJsonObject(res, st);
+    if (st.aborted) return;
+    const rec = findOrder(id);
+    const b = ex.books[rec.inst]!;
+    if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
+    if (rec.ordType !== OrdType.LIMIT) throw new HttpError(409, 'ORDER_NOT_OPEN', 'only resting limit orders can be amended');
+    let price = rec.price;
+    if (body.price !== undefined && body.price !== null) {
+      price = units(body.price, b.priceScale, 'price', false);
+      checkPrice(b, price, 'price');
+    }
+    let leaves = rec.leaves;
+    if (body.quantity !== undefined && body.quantity !== null) {
+      const q = units(body.quantity, b.qtyScale, 'quantity', false);
+      checkQty(b, q, 'quantity');
+      leaves = q - rec.filled;
+      if (leaves <= 0) throw new HttpError(400, 'BAD_QUANTITY', 'quantity must exceed the filled quantity', 'quantity');
+    }
+    if (body.price === undefined && body.quantity === undefined) {
+      throw new HttpError(400, 'MISSING_FIELD', 'give price and/or quantity', 'price');
+    }
+    if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted');
+    if (!ex.shardUp(b)) throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
+      if (c.reject) {
+        const name = reasonName(c.reject);
+        sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 422, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
+        return;
+      }
+      sendJson(res, st, 200, ex.restOrderJson(rec));
+    });
+  }));
+
+  // ---------------------------------------------------------------- admin
+  const haltStatus = () => ({
+    trading: ex.halted ? 'halted' : 'active',
+    halted: ex.halted,
+    halted_at: ex.haltedAt,
+    timestamp: new Date().toISOString(),
+  });
+  app.post('/admin/trading/halt', handle((res, req, st) => {
+    admin(res, req);
+    if (!ex.halted) {
+      ex.halted = true;
+      ex.haltedAt = new Date().toISOString();
+      logger.warn({}, 'Trading halted: new orders and amends are rejected (TRADING_HALTED)');
+    }
+    sendJson(res, st, 200, haltStatus());
+  }));
+  app.post('/admin/trading/resume', handle((res, req, st) => {
+    admin(res, req);
+    if (ex.halted) {
+      ex.halted = false;
+      ex.haltedAt = null;
+      logger.warn({}, 'Trading resumed');
+    }
+    sendJson(res, st, 200, haltStatus());
+  }));
+  app.get('/admin/trading/status', handle((res, _req, st) => sendJson(res, st, 200, haltStatus())));
+
+  if (deps.testRoutes) {
+    app.post('/admin/test/shards/:n/crash', handle((res, req, st) => {
+      admin(res, req);
+      const n = Number(req.getParameter(0));
+      const how = (queryOf(req).get('how') ?? 'throw') as 'throw' | 'exit' | 'hang';
+      if (!['throw', 'exit', 'hang'].includes(how)) throw new HttpError(400, 'INVALID_PARAMETER', 'how must be throw|exit|hang', 'how');
+      if (!Number.isInteger(n) || !pool.crash(n, how)) throw new HttpError(404, 'SHARD_NOT_FOUND', `no live shard ${n}`);
+      logger.warn({ shard: n, how }, 'Test route: crashing shard');
+      sendJson(res, st, 202, { shard: n, how, symbols: pool.shards[n]!.symbols });
+    }));
+  }
+}
+
+export function sendNotFound(res: HttpResponse, st: ResponseState | null): void {
+  sendError(res, st, 404, 'NOT_FOUND', 'no such route');
+}

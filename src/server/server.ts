@@ -1,0 +1,361 @@
+/**
+ * Server assembly and lifecycle: config -> logger -> uWS check -> metrics hub -> shards ->
+ * exchange -> routes/WebSockets -> listen -> simulator; and graceful shutdown.
+ *
+ * Start-up log lines (the seed runbook's): "Application initialized successfully",
+ * "Starting HTTP server", "HTTP server listening" {host, port}, "Starting market simulation",
+ * then the simulator's own "Market simulation started" once it has connected over the
+ * binary protocol (it is a client like any other, so it starts after listening).
+ *
+ * Shutdown (SIGINT/SIGTERM, or `stop()`), bounded by shutdownTimeoutMs (hard exit after):
+ *   stop the simulator -> close the listen socket (no new connections) -> wait for REST
+ *   requests and shard commands in flight -> DISCONNECT SERVER_SHUTDOWN to every binary
+ *   session (reports flushed) -> close the uWS App -> stop shards (they finish their queue)
+ *   -> "Application stopped" {uptime, shutdown_duration}.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
+import { DEFAULT_INSTRUMENTS, validateInstrument } from '../engine/instruments.js';
+import type { InstrumentSpec } from '../engine/types.js';
+import { MetricsHub } from '../metrics/index.js';
+import { ShardPool, type ShardSink } from '../shard/pool.js';
+import { createLogger, formatDuration, type Logger } from './logger.js';
+import { uWS, uwsInfo } from './uws.js';
+import type { ServerConfig } from './config.js';
+import { Exchange } from './exchange.js';
+import { registerApiRoutes, sendNotFound } from './routes.js';
+import { BinaryWs } from './ws-binary.js';
+import { JsonFeed } from './ws-feed.js';
+
+export interface RunningServer {
+  readonly port: number;
+  readonly host: string;
+  readonly app: TemplatedApp;
+  readonly exchange: Exchange;
+  readonly pool: ShardPool;
+  readonly logger: Logger;
+  /** Graceful stop; resolves when everything is closed (does not exit the process). */
+  stop(reason?: string): Promise<void>;
+}
+
+export interface StartOptions {
+  instruments?: readonly InstrumentSpec[];
+  logger?: Logger;
+}
+
+function packageVersion(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    for (const rel of ['../../package.json', '../../../package.json']) {
+      try {
+        return (JSON.parse(readFileSync(path.join(here, rel), 'utf8')) as { version: string }).version;
+      } catch {
+        /* try next */
+      }
+    }
+  } catch {
+    /* fall through */
+  }
+  return '0.0.0';
+}
+
+interface SimHandle {
+  status(): { status: string; running: boolean; [k: string]: unknown };
+  health(): 'healthy' | 'disabled' | 'error';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  setConfig(p: Record<string, unknown>): unknown;
+}
+
+export async function startServer(config: ServerConfig, opts: StartOptions = {}): Promise<RunningServer> {
+  const startedAt = Date.now();
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const version = packageVersion();
+
+  const uws = uwsInfo();
+  if (!uws.native) {
+    if (!config.allowUwsFallback) {
+      logger.fatal({ reason: uws.reason }, 'Refusing to start: uWebSockets.js native binary not loaded (use --allow-uws-fallback to run degraded)');
+      throw new Error(uws.reason);
+    }
+    logger.error({ reason: uws.reason }, '!!! RUNNING ON THE SLOW ws FALLBACK OF uWebSockets.js: /health reports degraded !!!');
+  }
+
+  const instruments = opts.instruments ?? DEFAULT_INSTRUMENTS;
+  for (const i of instruments) validateInstrument(i);
+  const shardCount = Math.max(1, Math.min(config.shards, instruments.length));
+
+  const hub = config.metricsEnabled
+    ? new MetricsHub({ symbols: instruments.map((i) => i.symbol), shards: [...Array(shardCount).keys()] })
+    : null;
+
+  // Debug endpoints (profiling's module): loaded only when enabled.
+  let debugMod: typeof import('./debug/index.js') | null = null;
+  let profilerThreads: InstanceType<typeof import('./debug/index.js').ProfilerThreadRegistry> | null = null;
+  let debugOpts: ReturnType<typeof import('./debug/index.js').debugOptionsFromEnv> = { enabled: false };
+  try {
+    debugMod = await import('./debug/index.js');
+    debugOpts = debugMod.debugOptionsFromEnv();
+    if (debugOpts.enabled) profilerThreads = new debugMod.ProfilerThreadRegistry();
+  } catch (err) {
+    logger.warn({ err: String(err) }, 'debug endpoints module unavailable');
+  }
+
+  // The pool needs its sink before the exchange exists: forward through a small proxy.
+  let sinkTarget: ShardSink | null = null;
+  const sink: ShardSink = {
+    onResult: (...a) => sinkTarget!.onResult(...a),
+    onDrainEnd: (s) => sinkTarget?.onDrainEnd(s),
+    onShardDown: (s, r, sy) => sinkTarget?.onShardDown(s, r, sy),
+    onShardMetrics: (s, snap) => sinkTarget?.onShardMetrics(s, snap),
+  };
+  const pool = new ShardPool({
+    shards: shardCount,
+    instruments,
+    engineKind: config.engine,
+    ringBytes: config.ringBytes,
+    allowCrash: config.testRoutes,
+    profiler: profilerThreads,
+    logger,
+    sink,
+  });
+  const exchange = new Exchange(pool, logger, hub);
+  sinkTarget = exchange;
+  await pool.start();
+  const engines = pool.shards.map((h) => h.implementation);
+  if (pool.shards.some((h) => h.implementation !== 'native')) {
+    logger.warn({ engines, info: pool.shards[0]?.engineInfo }, 'Shards run the TypeScript engine (native addon not loaded or ENGINE=ts)');
+  }
+
+  let draining = false;
+  const inflight = { n: 0 };
+  const app = uWS.App();
+  const binary = new BinaryWs({
+    exchange, logger, hub, heartbeatMs: config.heartbeatMs, journalSize: config.journalSize,
+    mdBackpressureBytes: config.mdBackpressureBytes, slowConsumerBytes: config.slowConsumerBytes,
+    maxConnections: config.maxConnections, draining: () => draining,
+  });
+  exchange.hooks = {
+    flushConn: (c) => binary.flushConn(c),
+    publishMd: (topic, bytes) => {
+      app.publish(topic, bytes, true, false);
+    },
+  };
+  const feed = new JsonFeed(exchange, hub);
+
+  let sim: SimHandle | null = null;
+  let simError: string | null = null;
+
+  const health = () => {
+    const services: Record<string, string> = {};
+    let unhealthy = false;
+    let degraded = false;
+    const shards = pool.shards.map((h) => {
+      const st = h.state === 'up' ? 'healthy' : h.state === 'starting' ? 'starting' : h.state;
+      services[`shard-${h.id}`] = st;
+      if (h.state !== 'up') unhealthy = true;
+      return {
+        id: h.id, name: `simex-shard-${h.id}`, state: h.state, symbols: h.symbols, engine: h.implementation,
+        inflight: h.inflight, commands: h.commandsSubmitted,
+        heartbeat_age_ms: h.heartbeat ? Math.max(0, Date.now() - h.heartbeat[0]!) : null,
+        ...(h.downReason ? { reason: h.downReason, down_since: new Date(h.downAt).toISOString() } : {}),
+      };
+    });
+    services.engine = unhealthy ? 'unhealthy' : 'healthy';
+    if (hub) {
+      const mh = hub.health();
+      services.metrics = mh.status;
+      if (mh.status !== 'healthy') degraded = true;
+    } else services.metrics = 'disabled';
+    if (sim) {
+      const sh = sim.health();
+      services.simulation = sh;
+      if (sh === 'error') unhealthy = true;
+    } else services.simulation = simError ? 'error' : 'disabled';
+    if (simError && config.simulationEnabled) unhealthy = true;
+    services.http = draining ? 'draining' : 'healthy';
+    services.uws = uws.native ? 'native' : 'fallback';
+    services.trading = exchange.halted ? 'halted' : 'active';
+    if (!uws.native) degraded = true;
+    if (draining) unhealthy = true;
+    const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
+    const unavailable = pool.shards.filter((h) => h.state !== 'up').flatMap((h) => h.symbols);
+    return {
+      status,
+      body: {
+        status,
+        timestamp: new Date().toISOString(),
+        services,
+        version,
+        uptime_s: Math.round((Date.now() - startedAt) / 1000),
+        engine: { implementations: engines, requested: config.engine },
+        shards,
+        unavailable_symbols: unavailable,
+        connections: { trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size },
+        ...(uws.native ? {} : { warnings: [uws.reason] }),
+        ...(simError ? { simulation_error: simError } : {}),
+        ...(hub && services.metrics !== 'healthy' ? { metrics_reasons: hub.health().reasons } : {}),
+      },
+    };
+  };
+
+  registerApiRoutes(app, {
+    exchange, pool, logger, health, testRoutes: config.testRoutes,
+    adminToken: process.env.ADMIN_TOKEN?.trim() || null,
+    draining: () => draining, inflight,
+  });
+  binary.register(app);
+  feed.register(app);
+
+  // Simulator controller proxy for the metrics routes (the simulator is created after listen).
+  const simControl = {
+    status: () => (sim ? sim.status() : { status: simError ? 'error' : 'disabled', running: false, ...(simError ? { reason: simError } : {}) }),
+    start: async () => {
+      if (!sim) throw new Error(simError ?? 'simulator not available');
+      await sim.start();
+    },
+    stop: async () => {
+      if (sim) await sim.stop();
+    },
+    setConfig: (p: { orders_per_second?: number; volatility_factor?: number }) => {
+      if (!sim) throw new RangeError('simulator not available');
+      sim.setConfig(p);
+    },
+  };
+  if (hub) {
+    try {
+      const { registerMetricsRoutes } = await import('../metrics/routes.js');
+      registerMetricsRoutes(app, {
+        hub,
+        simulation: simControl as never,
+        feed: { path: '/ws/feed', subscribeTemplate: { op: 'subscribe' }, topicsField: 'topics' },
+        symbols: instruments.map((i) => i.symbol),
+      });
+    } catch (err) {
+      logger.error({ err: String((err as Error)?.stack ?? err) }, 'metrics routes unavailable');
+    }
+  }
+  if (debugMod) {
+    const on = debugMod.registerDebugRoutes(app, { ...debugOpts, ...(profilerThreads ? { threads: profilerThreads } : {}) });
+    logger.info({ enabled: on }, on ? 'Debug endpoints enabled (/debug/pprof/*)' : 'Debug endpoints disabled (DEBUG_ENDPOINTS=1 enables)');
+  }
+  // Load-test demo routes (loadgen's module), when present.
+  let demoStop: (() => Promise<void> | void) | null = null;
+  try {
+    const demoPath = './demo/index.js';
+    const demo = (await import(demoPath)) as { registerDemoRoutes?: (app: TemplatedApp, deps: unknown) => unknown };
+    if (typeof demo.registerDemoRoutes === 'function') {
+      const r = demo.registerDemoRoutes(app, { exchange, pool, logger, hub, config, port: () => port, host: () => config.host });
+      if (r && typeof (r as { stop?: unknown }).stop === 'function') demoStop = () => (r as { stop: () => Promise<void> | void }).stop();
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') {
+      logger.warn({ err: String(err) }, 'demo routes failed to load');
+    }
+  }
+  app.get('/', (res) => {
+    const st = { aborted: false };
+    res.onAborted(() => { st.aborted = true; });
+    res.cork(() => {
+      res.writeHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({
+        name: 'simex', version,
+        endpoints: ['/health', '/api/symbols', '/api/orders', '/api/orderbook/:symbol', '/api/trades', '/api/metrics',
+          '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume'],
+      }));
+    });
+  });
+  app.any('/*', (res) => sendNotFound(res, null));
+
+  logger.info({
+    environment: config.environment, port: String(config.port), simulation_enabled: config.simulationEnabled,
+    metrics_enabled: config.metricsEnabled, health_enabled: true, shards: shardCount, engine: engines,
+    symbols: instruments.map((i) => i.symbol), uws: uws.native ? 'native' : 'fallback',
+    shard_assignment: Object.fromEntries(pool.routeList.map((r) => [r.spec.symbol, r.shard])),
+  }, 'Application initialized successfully');
+
+  logger.info({}, 'Starting HTTP server');
+  let listenSocket: us_listen_socket | null = null;
+  await new Promise<void>((resolve, reject) => {
+    app.listen(config.host, config.port, (ls) => {
+      if (!ls) {
+        reject(new Error(`listen ${config.host}:${config.port} failed (address in use?)`));
+        return;
+      }
+      listenSocket = ls;
+      resolve();
+    });
+  }).catch(async (err) => {
+    logger.fatal({ host: config.host, port: config.port, err: String(err) }, 'HTTP server failed to listen');
+    (app as unknown as { close(): void }).close();
+    await pool.stop(2000);
+    hub?.close();
+    throw err;
+  });
+  const port = (uWS as unknown as { us_socket_local_port(s: unknown): number }).us_socket_local_port(listenSocket);
+  logger.info({ host: config.host, port: String(port), environment: config.environment }, 'HTTP server listening');
+
+  // Simulator: a client of our own binary endpoint.
+  try {
+    const simMod = await import('../sim/index.js');
+    const so = simMod.simOptionsFrom(process.env, process.argv.slice(2));
+    const simLogger = logger.child({ component: 'simulator' });
+    if (config.simulationEnabled) logger.info({}, 'Starting market simulation');
+    sim = simMod.startSimulator({
+      url: `ws://127.0.0.1:${port}/ws/v1`,
+      symbols: instruments.map((i) => i.symbol),
+      ordersPerSecond: so.ordersPerSecond,
+      volatilityFactor: so.volatilityFactor,
+      ...(so.seed !== undefined ? { seed: so.seed } : {}),
+      logger: simLogger,
+      autoStart: config.simulationEnabled,
+    }) as unknown as SimHandle;
+  } catch (err) {
+    simError = `simulator failed to load: ${String((err as Error)?.message ?? err)}`;
+    logger.error({ err: String((err as Error)?.stack ?? err) }, 'Market simulation unavailable');
+  }
+
+  let stopping: Promise<void> | null = null;
+  const stop = (reason = 'stop requested'): Promise<void> => {
+    if (stopping) return stopping;
+    stopping = (async () => {
+      const t0 = Date.now();
+      logger.info({ reason }, 'Stopping application');
+      draining = true;
+      if (sim) {
+        logger.info({}, 'Stopping simulation');
+        await Promise.race([sim.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+      }
+      if (demoStop) await Promise.race([Promise.resolve(demoStop()).catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+      logger.info({}, 'Shutting down server...');
+      if (listenSocket) {
+        uWS.us_listen_socket_close(listenSocket);
+        listenSocket = null;
+      }
+      // Finish in-flight work: REST requests waiting for shards, commands in the rings.
+      const until = Date.now() + Math.min(10_000, config.shutdownTimeoutMs / 2);
+      while (inflight.n > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+      await pool.quiesce(Math.max(0, until - Date.now()));
+      exchange.flushOutput();
+      binary.closeAll();
+      feed.close();
+      // Let close frames and the last reports leave before the sockets are torn down.
+      await new Promise((r) => setTimeout(r, 100));
+      binary.forceCloseAll();
+      (app as unknown as { close(): void }).close();
+      logger.info({ in_flight_rest: inflight.n }, 'HTTP server stopped due to context cancellation');
+      logger.info({ shards: pool.shards.length }, 'Shutting down container services');
+      await pool.stop(Math.min(10_000, config.shutdownTimeoutMs / 2));
+      hub?.close();
+      logger.info({
+        uptime: formatDuration(Date.now() - startedAt), shutdown_duration: formatDuration(Date.now() - t0),
+        uptime_ms: Date.now() - startedAt, shutdown_duration_ms: Date.now() - t0,
+      }, 'Application stopped');
+    })();
+    return stopping;
+  };
+
+  return { port, host: config.host, app, exchange, pool, logger, stop };
+}

@@ -1,0 +1,64 @@
+/**
+ * `simex start`: parse config, start the server, install the signal handlers that run the
+ * graceful shutdown, exit with 0 after a clean stop (1 after a forced one).
+ */
+import { ConfigError, configHelp, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './server.js';
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`usage: simex start [flags]\n\nFlags (each also settable by environment; flags win):\n${configHelp()}\n`);
+    return 0;
+  }
+  let config;
+  try {
+    config = loadConfig(argv, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`simex start: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  let server;
+  try {
+    server = await startServer(config, { logger });
+  } catch (err) {
+    logger.fatal({ err: String((err as Error)?.stack ?? err) }, 'Application failed to start');
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (signalled) {
+        logger.warn({ signal: sig }, 'Second signal: exiting now');
+        process.exit(130);
+      }
+      signalled = true;
+      const name = sig === 'SIGINT' ? 'interrupt' : sig === 'SIGTERM' ? 'terminated' : sig;
+      logger.info({ signal: sig }, `Received signal ${name}, initiating graceful shutdown...`);
+      const hard = setTimeout(() => {
+        logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'Graceful shutdown timed out: forcing exit');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      hard.unref();
+      server.stop(`signal ${sig}`).then(
+        () => {
+          clearTimeout(hard);
+          resolve(0);
+        },
+        (err: unknown) => {
+          logger.error({ err: String((err as Error)?.stack ?? err) }, 'Shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }).then((code) => {
+    // Workers are stopped and the App is closed: a normal exit (node --cpu-prof writes here).
+    process.exit(code);
+  });
+}

@@ -1,0 +1,374 @@
+/**
+ * Main-thread side of the shard runtime: spawns the shard workers, owns the producer end of
+ * each inbound ring and the consumer end of each outbound ring, detects shard death.
+ *
+ *   I/O thread (uWS)                                       shard worker simex-shard-<n>
+ *   ────────────────                                       ────────────────────────────
+ *   reserveCommand(n) ─► write 64-byte record ─┐
+ *   flush() (once per handler / batch) ────────┴─► inRing ─► drain: engine.process(cmd,1)
+ *                                                                  │ per command, in order
+ *   sink.onResult(...) ◄─ recvLoop: poll ◄─────────── outRing ◄────┘ events (80 B each)
+ *   sink.onDrainEnd() (flush corked sends)
+ *   postMessage control ◄────────────────────────────────► ready / metrics ~1/s / stop
+ *
+ * Liveness: a shard is DOWN when its worker exits or throws (it never comes back: restart
+ * and replay need durability), STALLED while its heartbeat is older than `stallMs`. Orders
+ * for a shard that is not UP are rejected by the edge with SHARD_UNAVAILABLE.
+ */
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import type { InstrumentSpec } from '../engine/types.js';
+import { RingConsumer, RingProducer, createRingBuffer } from './ring.js';
+import {
+  IN_CMD, IN_CMD_BYTES, OUT_FINAL, OUT_HEADER_BYTES, OutOff, shardOf,
+  type MainToShard, type ShardToMain, type ShardWorkerData,
+} from './types.js';
+
+export type ShardState = 'starting' | 'up' | 'stalled' | 'down' | 'stopping' | 'stopped';
+
+export interface ShardSink {
+  /** One result record. `u8`/`i32` view the ring's data; the event records of this chunk are
+   *  at byte `evOff` (8-aligned), `n` of them. Valid only during the call. */
+  onResult(shard: number, token: number, tag: number, t0: number, tDone: number,
+    u8: Uint8Array, evOff: number, n: number, final: boolean): void;
+  /** After each poll batch of one shard (flush per-connection output, corked). */
+  onDrainEnd(shard: number): void;
+  /** The shard died: every command still in flight on it will never complete. */
+  onShardDown(shard: number, reason: string, symbols: string[]): void;
+  onShardMetrics(shard: number, snapshot: unknown): void;
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ShardPoolOptions {
+  shards: number;
+  instruments: readonly InstrumentSpec[];
+  engineKind: string;
+  /** Bytes per inbound ring (power of 2); outbound rings get 4x. */
+  ringBytes?: number;
+  metricsIntervalMs?: number;
+  stallMs?: number;
+  allowCrash?: boolean;
+  /** Debug endpoints' thread registry (src/server/debug): each shard gets a profiler port. */
+  profiler?: { attach(name: string, port: MessagePort): void; detach(name: string): void } | null;
+  logger: Logger;
+  sink: ShardSink;
+}
+
+export interface Route {
+  shard: number;
+  book: number;
+  index: number;
+  spec: InstrumentSpec;
+}
+
+export class ShardHandle {
+  state: ShardState = 'starting';
+  worker!: Worker;
+  inRing!: RingProducer;
+  outRing!: RingConsumer;
+  heartbeat!: Float64Array;
+  implementation = 'unknown';
+  engineInfo: unknown = null;
+  downReason = '';
+  downAt = 0;
+  lastMetrics: unknown = null;
+  dirty = false;
+  /** Next token to hand out (u32, wraps). */
+  nextToken = 0;
+  /** Commands written whose FINAL result has not arrived. */
+  inflight = 0;
+  commandsSubmitted = 0;
+  constructor(readonly id: number, readonly books: InstrumentSpec[]) {}
+  get symbols(): string[] {
+    return this.books.map((b) => b.symbol);
+  }
+}
+
+/** Path of a compiled module under dist/, also when this file runs from TypeScript source. */
+export function distModule(rel: string): string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = path.dirname(here);
+  if (here.endsWith('.ts')) {
+    // src/shard/pool.ts -> dist/src/shard/<rel>
+    const root = path.resolve(dir, '..', '..');
+    return path.join(root, 'dist', 'src', 'shard', rel);
+  }
+  return path.join(dir, rel);
+}
+
+export class ShardPool {
+  readonly shards: ShardHandle[] = [];
+  readonly routes = new Map<string, Route>();
+  /** Route by instrument index (configuration order). */
+  readonly routeList: Route[] = [];
+  private readonly opts: Required<Omit<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>> & Pick<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>;
+  private stallTimer: NodeJS.Timeout | null = null;
+  private running = false;
+
+  constructor(opts: ShardPoolOptions) {
+    const shards = Math.max(1, Math.min(opts.shards, opts.instruments.length));
+    this.opts = {
+      ringBytes: 4 << 20,
+      metricsIntervalMs: 1000,
+      stallMs: 5000,
+      allowCrash: false,
+      ...opts,
+      shards,
+    };
+    for (let s = 0; s < shards; s++) this.shards.push(new ShardHandle(s, []));
+    opts.instruments.forEach((spec, index) => {
+      const { shard, book } = shardOf(index, shards);
+      this.shards[shard]!.books.push(spec);
+      const r: Route = { shard, book, index, spec };
+      this.routes.set(spec.symbol, r);
+      this.routeList.push(r);
+    });
+  }
+
+  /** Upper bound of commands in flight per shard (sizes the edge's pending tables). */
+  get maxInflight(): number {
+    return Math.floor(this.opts.ringBytes / (IN_CMD_BYTES + 8));
+  }
+
+  async start(timeoutMs = 15_000): Promise<void> {
+    this.running = true;
+    const file = distModule('worker.js');
+    await Promise.all(this.shards.map((h) => this.spawn(h, file, timeoutMs)));
+    this.stallTimer = setInterval(() => this.checkLiveness(), 500);
+    this.stallTimer.unref();
+  }
+
+  private spawn(h: ShardHandle, file: string, timeoutMs: number): Promise<void> {
+    const inSab = createRingBuffer(this.opts.ringBytes);
+    const outSab = createRingBuffer(this.opts.ringBytes * 4);
+    const hbSab = new SharedArrayBuffer(8);
+    h.inRing = new RingProducer(inSab);
+    h.outRing = new RingConsumer(outSab);
+    h.heartbeat = new Float64Array(hbSab);
+    const wd: ShardWorkerData = {
+      shardId: h.id,
+      books: h.books,
+      engineKind: this.opts.engineKind,
+      inRing: inSab,
+      outRing: outSab,
+      heartbeat: hbSab,
+      metricsIntervalMs: this.opts.metricsIntervalMs,
+      allowCrash: this.opts.allowCrash,
+      profilerPort: null,
+    };
+    const prof = this.opts.profiler;
+    const ch = prof ? new MessageChannel() : null;
+    if (ch) wd.profilerPort = ch.port2;
+    const worker = new Worker(file, { workerData: wd, name: `simex-shard-${h.id}`, transferList: ch ? [ch.port2] : [] });
+    h.worker = worker;
+    if (prof && ch) {
+      prof.attach(`shard-${h.id}`, ch.port1);
+      worker.once('exit', () => prof.detach(`shard-${h.id}`));
+    }
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`shard ${h.id} did not start within ${timeoutMs} ms`));
+      }, timeoutMs);
+      worker.on('message', (msg: ShardToMain) => {
+        switch (msg.type) {
+          case 'ready':
+            clearTimeout(timer);
+            h.implementation = msg.implementation;
+            h.engineInfo = msg.engineInfo;
+            h.state = 'up';
+            void this.recvLoop(h);
+            resolve();
+            break;
+          case 'metrics':
+            h.lastMetrics = msg.snapshot;
+            this.opts.sink.onShardMetrics(h.id, msg.snapshot);
+            break;
+          case 'fatal':
+            this.opts.logger.error({ shard: h.id, symbols: h.symbols, err: msg.error }, 'Shard reported a fatal error');
+            break;
+          case 'stopped':
+            this.opts.logger.info({ shard: h.id, commands: msg.commands, events: msg.events }, 'Shard stopped');
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        clearTimeout(timer);
+        this.markDown(h, `uncaught error: ${err.message}`);
+        reject(err);
+      });
+      worker.on('exit', (code) => {
+        clearTimeout(timer);
+        if (h.state === 'stopping' || h.state === 'stopped') {
+          h.state = 'stopped';
+          return;
+        }
+        this.markDown(h, `worker exited with code ${code}`);
+        reject(new Error(`shard ${h.id} exited with code ${code}`));
+      });
+    });
+  }
+
+  private markDown(h: ShardHandle, reason: string): void {
+    if (h.state === 'down' || h.state === 'stopped') return;
+    // Results already published by the shard before it died are still delivered.
+    this.pollShard(h);
+    h.state = 'down';
+    h.downReason = reason;
+    h.downAt = Date.now();
+    this.opts.logger.error(
+      { shard: h.id, symbols: h.symbols, reason, inflight: h.inflight },
+      `Shard ${h.id} is down; symbols ${h.symbols.join(', ')} are unavailable`,
+    );
+    this.opts.sink.onShardDown(h.id, reason, h.symbols);
+    h.inflight = 0;
+  }
+
+  private checkLiveness(): void {
+    const now = Date.now();
+    for (const h of this.shards) {
+      if (h.state !== 'up' && h.state !== 'stalled') continue;
+      const age = now - h.heartbeat[0]!;
+      if (h.state === 'up' && age > this.opts.stallMs) {
+        h.state = 'stalled';
+        this.opts.logger.error({ shard: h.id, symbols: h.symbols, heartbeat_age_ms: age },
+          `Shard ${h.id} stalled; symbols ${h.symbols.join(', ')} are unavailable`);
+      } else if (h.state === 'stalled' && age <= this.opts.stallMs) {
+        h.state = 'up';
+        this.opts.logger.warn({ shard: h.id, symbols: h.symbols }, `Shard ${h.id} recovered from stall`);
+      }
+    }
+  }
+
+  route(symbol: string): Route | undefined {
+    return this.routes.get(symbol);
+  }
+
+  isUp(shard: number): boolean {
+    return this.shards[shard]!.state === 'up';
+  }
+
+  /**
+   * Reserve one inbound command record on `shard`; returns the payload offset in
+   * `shards[shard].inRing` views (fill the 64 bytes per types.ts, then `flush()`),
+   * -1 when the ring is full, -2 when the shard is not up. Also returns the token via
+   * `lastToken`. Cost: O(1), no allocation.
+   */
+  reserveCommand(shard: number): number {
+    const h = this.shards[shard]!;
+    if (h.state !== 'up') return -2;
+    const off = h.inRing.reserve(IN_CMD, IN_CMD_BYTES);
+    if (off < 0) return -1;
+    this.lastToken = h.nextToken;
+    h.nextToken = (h.nextToken + 1) >>> 0;
+    h.inflight++;
+    h.commandsSubmitted++;
+    if (!h.dirty) {
+      h.dirty = true;
+      this.dirtyCount++;
+    }
+    return off;
+  }
+  lastToken = 0;
+  private dirtyCount = 0;
+
+  /** Publish every reserved command (one Atomics.store per dirty shard, a notify only if the
+   *  shard sleeps). Call at the end of each handler that submitted commands. */
+  flush(): void {
+    if (this.dirtyCount === 0) return;
+    for (const h of this.shards) {
+      if (h.dirty) {
+        h.dirty = false;
+        h.inRing.publish();
+      }
+    }
+    this.dirtyCount = 0;
+  }
+
+  private pollShard(h: ShardHandle): number {
+    const ring = h.outRing;
+    const dv = ring.dv;
+    const u8 = ring.u8;
+    const sink = this.opts.sink;
+    const n = ring.poll((_kind, off, _len) => {
+      const token = dv.getUint32(off + OutOff.token, true);
+      const tag = dv.getUint32(off + OutOff.tag, true);
+      const t0 = dv.getFloat64(off + OutOff.t0, true);
+      const nEv = dv.getUint32(off + OutOff.nEvents, true);
+      const final = (dv.getUint32(off + OutOff.flags, true) & OUT_FINAL) !== 0;
+      const tDone = dv.getFloat64(off + OutOff.tDone, true);
+      if (final) h.inflight--;
+      try {
+        sink.onResult(h.id, token, tag, t0, tDone, u8, off + OUT_HEADER_BYTES, nEv, final);
+      } catch (err) {
+        this.opts.logger.error({ shard: h.id, err: String((err as Error)?.stack ?? err) }, 'result handler failed');
+      }
+    });
+    if (n > 0) {
+      try {
+        sink.onDrainEnd(h.id);
+      } catch (err) {
+        this.opts.logger.error({ shard: h.id, err: String((err as Error)?.stack ?? err) }, 'drain handler failed');
+      }
+    }
+    return n;
+  }
+
+  private async recvLoop(h: ShardHandle): Promise<void> {
+    const yieldNow = () => new Promise<void>((r) => setImmediate(r));
+    while (h.state === 'up' || h.state === 'stalled' || h.state === 'stopping') {
+      if (!h.outRing.readable) {
+        if (h.state === 'stopping' && h.inflight <= 0) break;
+        await h.outRing.waitReadable(200);
+      }
+      this.pollShard(h);
+      // Yield to uWS I/O between batches (the poll above may have found a full ring).
+      await yieldNow();
+    }
+    this.pollShard(h);
+  }
+
+  /** Test-only: make a shard die (requires allowCrash). */
+  crash(shard: number, how: 'throw' | 'exit' | 'hang'): boolean {
+    const h = this.shards[shard];
+    if (!h || !this.opts.allowCrash || h.state !== 'up') return false;
+    h.worker.postMessage({ type: 'crash', how } satisfies MainToShard);
+    return true;
+  }
+
+  /** Wait (bounded) until no command is in flight on any live shard. */
+  async quiesce(timeoutMs: number): Promise<boolean> {
+    this.flush();
+    const until = Date.now() + timeoutMs;
+    while (Date.now() < until) {
+      if (this.shards.every((h) => h.state !== 'up' || h.inflight <= 0)) return true;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    return false;
+  }
+
+  /** Stop every shard: finish queued commands, then exit. Terminates after `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    this.flush();
+    await Promise.all(this.shards.map(async (h) => {
+      if (h.state === 'down' || h.state === 'stopped' || !h.worker) return;
+      const wasStalled = h.state === 'stalled';
+      h.state = 'stopping';
+      const exited = new Promise<void>((r) => h.worker.once('exit', () => r()));
+      if (!wasStalled) h.worker.postMessage({ type: 'stop' } satisfies MainToShard);
+      const t = setTimeout(() => void h.worker.terminate(), wasStalled ? 0 : timeoutMs);
+      await exited;
+      clearTimeout(t);
+      h.state = 'stopped';
+    }));
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Every message that crosses between the I/O (main) thread and a shard worker, in one place.
+ *
+ * Two channels per shard:
+ *  1. Fast path: two SPSC SharedArrayBuffer rings (src/shard/ring.ts), one per direction,
+ *     carrying fixed binary records (layouts below). No structured clone, no allocation.
+ *  2. Control path: the worker's postMessage port, for low-rate messages (start-up, ~1/s
+ *     metrics snapshots, stop, test-only crash). Declared here as TypeScript unions.
+ *
+ * Ordering: a shard consumes its inbound ring strictly in order and writes results for
+ * command k before reading command k+1, so results come back in submission order; the
+ * main thread relies on that (tokens complete in increasing order per shard).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { InstrumentSpec } from '../engine/types.js';
+import { CMD_SIZE, EVT_SIZE } from '../engine/layout.js';
+
+// ---------------------------------------------------------------------------------------
+// Inbound ring (I/O thread -> shard). Record kind IN_CMD, payload IN_CMD_BYTES = 64:
+//   off size
+//     0   48  engine command record (src/engine/layout.ts), book = the shard-local index
+//    48  u32  token   main-thread correlation id (per shard, increasing by 1 per command)
+//    52  u32  tag     origin kind (Origin) in the low byte; free for the caller otherwise
+//    56  f64  t0      epoch milliseconds (fractional) when the edge received the request
+// ---------------------------------------------------------------------------------------
+export const IN_CMD = 1;
+export const IN_CMD_BYTES = 64;
+export const InOff = { cmd: 0, token: CMD_SIZE, tag: CMD_SIZE + 4, t0: CMD_SIZE + 8 } as const;
+
+// ---------------------------------------------------------------------------------------
+// Outbound ring (shard -> I/O thread). Record kind OUT_RESULT:
+//   off size
+//     0  u32  token   echoed from the command
+//     4  u32  tag     echoed
+//     8  f64  t0      echoed
+//    16  u32  nEvents events in this record
+//    20  u32  flags   bit0 FINAL: last record for this command (a command whose events do
+//                     not fit one record is split; every chunk but the last has FINAL clear)
+//    24  f64  tDone   epoch ms when the engine call returned (shard-side latency)
+//    32  nEvents * EVT_SIZE engine event records, in engine order
+// ---------------------------------------------------------------------------------------
+export const OUT_RESULT = 1;
+export const OUT_HEADER_BYTES = 32;
+export const OutOff = { token: 0, tag: 4, t0: 8, nEvents: 16, flags: 20, tDone: 24 } as const;
+export const OUT_FINAL = 1;
+export { CMD_SIZE, EVT_SIZE };
+
+/** Origin of a command (low byte of `tag`): who gets the result. */
+export const Origin = {
+  REST: 1, // HTTP request waiting for its JSON response
+  SESSION: 2, // binary WebSocket session (execution reports)
+  INTERNAL: 3, // server-initiated (mass cancel on logout, admin)
+} as const;
+export type Origin = (typeof Origin)[keyof typeof Origin];
+
+// ---------------------------------------------------------------------------------------
+// Control messages
+// ---------------------------------------------------------------------------------------
+
+/** workerData given to `new Worker(...)`. */
+export interface ShardWorkerData {
+  shardId: number;
+  /** Books in shard-local index order (index i = engine book i). */
+  books: InstrumentSpec[];
+  /** ENGINE kind passed to createEngine (native|ts|auto). */
+  engineKind: string;
+  inRing: SharedArrayBuffer;
+  outRing: SharedArrayBuffer;
+  /** Float64Array[1]: epoch ms of the shard loop's last turn (liveness). */
+  heartbeat: SharedArrayBuffer;
+  /** Metrics snapshot period (ms). */
+  metricsIntervalMs: number;
+  /** Enable the test-only 'crash' control message. */
+  allowCrash: boolean;
+  /** Profiler channel (src/server/debug/WIRING.md) when debug endpoints are on, else null. */
+  profilerPort: MessagePort | null;
+}
+
+export type MainToShard =
+  | { type: 'stop' }
+  /** Test-only (allowCrash): make the worker die as a real bug would. */
+  | { type: 'crash'; how: 'throw' | 'exit' | 'hang' };
+
+export interface ShardReady {
+  type: 'ready';
+  shardId: number;
+  implementation: string;
+  engineInfo: unknown;
+}
+export interface ShardMetricsMsg {
+  type: 'metrics';
+  shardId: number;
+  /** ShardMetrics.snapshot(): plain structured-clone-able object (contract 4). */
+  snapshot: unknown;
+}
+export interface ShardStopped {
+  type: 'stopped';
+  shardId: number;
+  commands: number;
+  events: number;
+}
+export interface ShardFatal {
+  type: 'fatal';
+  shardId: number;
+  error: string;
+}
+export type ShardToMain = ShardReady | ShardMetricsMsg | ShardStopped | ShardFatal;
+
+/** Deterministic symbol -> shard assignment: instrument i (in configuration order) lives on
+ *  shard i % shards, at shard-local book index floor(i / shards). Written into
+ *  /api/symbols and docs/ARCHITECTURE.md. */
+export function shardOf(instrumentIndex: number, shards: number): { shard: number; book: number } {
+  return { shard: instrumentIndex % shards, book: Math.floor(instrumentIndex / shards) };
+}
