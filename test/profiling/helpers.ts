@@ -53,3 +53,79 @@ export function addonBuilt(): boolean {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface Target {
+  pid: number;
+  child: ChildProcess;
+  /** Everything the target printed on stdout so far. */
+  output(): string;
+  /** SIGINT, then waits for exit (SIGKILL after `graceMs`). Resolves to the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/**
+ * Starts test/profiling/fixtures/engine-load.mjs (shard-like workers running the real
+ * engine) and resolves once every worker runs batches. `nodeArgs` go before the script
+ * (e.g. --cpu-prof, --perf-basic-prof).
+ */
+export function startEngineLoad(opts: {
+  engine?: 'native' | 'ts'; shards?: number; seconds?: number; net?: boolean;
+  nodeArgs?: string[]; cwd?: string;
+} = {}): Promise<Target> {
+  ensureDist('dist/src/engine/codec.js');
+  const args = [...(opts.nodeArgs ?? []), join(ROOT, 'test/profiling/fixtures/engine-load.mjs'),
+    '--engine', opts.engine ?? 'native', '--shards', String(opts.shards ?? 2),
+    '--seconds', String(opts.seconds ?? 60), ...(opts.net ? ['--net'] : [])];
+  const child = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`engine-load did not get ready: ${err}`)); }, 30_000);
+    const check = () => {
+      if (/^ready \d+/m.test(out)) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve({
+          pid: child.pid!,
+          child,
+          output: () => out,
+          stop: async (graceMs = 15_000) => {
+            if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+            child.kill('SIGINT');
+            const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+            const code = await exited;
+            clearTimeout(t);
+            return code;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`engine-load exited ${code}: ${err}`)); });
+  });
+}
+
+export interface RunResult { code: number | null; stdout: string; stderr: string }
+
+/** Runs a command with a hard timeout (SIGKILL), collecting output. */
+export function run(cmd: string, args: string[], opts: { timeoutMs: number; cwd?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      stderr += `\n[killed after ${opts.timeoutMs} ms]`;
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+    }, opts.timeoutMs);
+    child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+export const isRoot = () => process.getuid?.() === 0;
