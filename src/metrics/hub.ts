@@ -134,6 +134,7 @@ const RING_SECONDS = 128;
 const LAT_SLOT_MS = 10_000;
 const LAT_SLOTS = 7; // 6 closed + 1 open: a 60-70 s window
 const RECENT_TRADES = 30;
+const ELD_RESOLUTION_MS = 10;
 
 interface SecondSlot {
   sec: number;
@@ -258,6 +259,7 @@ export class MetricsHub {
   private eldLast = { p50_ms: 0, p99_ms: 0, max_ms: 0 };
   private readonly shardStaleMs: number;
   private timer: NodeJS.Timeout | null = null;
+  private lastPoint: FeedPoint | null = null;
   private tradeSources = { hub: false, shard: false };
   private orderSources = { hub: false, shard: false };
   private rejectedSnapshots = 0;
@@ -273,10 +275,16 @@ export class MetricsHub {
     this.shardStaleMs = opts.shardStaleMs ?? 5000;
     for (const s of opts.symbols) this.recent.set(s, []);
     for (const id of opts.shards ?? []) this.shardState(id);
-    this.eld = monitorEventLoopDelay({ resolution: 10 });
+    this.eld = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
     this.eld.enable();
     this.registry = new client.Registry();
-    if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: this.registry });
+    if (opts.defaultMetrics ?? true) {
+      client.collectDefaultMetrics({ register: this.registry });
+      // Gauges whose names end in _total break Prometheus naming (`promtool check metrics`).
+      for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+        this.registry.removeSingleMetric(n);
+      }
+    }
     this.registerPrometheus();
     if (opts.timer ?? true) {
       this.timer = setInterval(() => this.tick(), 1000);
@@ -400,15 +408,18 @@ export class MetricsHub {
   /** Close the current second (the timer calls this every 1 s). Returns the new point. */
   tick(): FeedPoint {
     const p = this.eld;
+    // perf_hooks reports the interval between its timer's runs: delay = value - resolution.
+    const delayMs = (ns: number) => roundTo(Math.max(0, ns / 1e6 - ELD_RESOLUTION_MS), 3);
     this.eldLast = {
-      p50_ms: p.count > 0 ? roundTo(p.percentile(50) / 1e6, 3) : 0,
-      p99_ms: p.count > 0 ? roundTo(p.percentile(99) / 1e6, 3) : 0,
-      max_ms: p.count > 0 ? roundTo(p.max / 1e6, 3) : 0,
+      p50_ms: p.count > 0 ? delayMs(p.percentile(50)) : 0,
+      p99_ms: p.count > 0 ? delayMs(p.percentile(99)) : 0,
+      max_ms: p.count > 0 ? delayMs(p.max) : 0,
     };
     p.reset();
     const point = this.feedPoint(true);
     this.ackSecond.reset();
     this.engineSecond.reset();
+    this.lastPoint = point;
     const light: FeedPoint = { ...point };
     delete light.books;
     delete light.trades;
@@ -540,6 +551,11 @@ export class MetricsHub {
       point.trades = Object.fromEntries([...this.recent].map(([k, v]) => [k, v.slice(-15)]));
     }
     return point;
+  }
+
+  /** The last closed second's point (what the feed last published), else a live one. */
+  livePoint(): FeedPoint {
+    return this.lastPoint ?? this.feedPoint(true);
   }
 
   /** Up to `historyPoints` closed-second points, oldest first (no books/trades). */

@@ -2,7 +2,7 @@
  * HTTP routes of the metrics area (cross-team contract 3):
  *
  *   GET  /api/metrics            the runbook's JSON (fields below), all measured
- *   GET  /api/metrics/live       the current FeedPoint (what the `metrics` feed topic carries)
+ *   GET  /api/metrics/live       the last closed second's FeedPoint (what the `metrics` topic last carried)
  *   GET  /api/metrics/history    closed-second FeedPoints, oldest first (dashboard backfill)
  *   GET  /metrics                Prometheus text exposition (prom-client registry of the hub)
  *   GET  /dashboard              the live dashboard (+ /dashboard/<asset>)
@@ -46,7 +46,6 @@ export interface SimulationStatusBody {
   status: 'healthy' | 'disabled' | 'error' | 'starting' | 'stopped';
   running: boolean;
   reason?: string;
-  [k: string]: unknown;
 }
 
 export interface MetricsRouteDeps {
@@ -119,7 +118,7 @@ export function registerMetricsRoutes(app: TemplatedApp, deps: MetricsRouteDeps)
   });
   app.get('/api/metrics/live', (res) => {
     const st = trackAbort(res);
-    sendJson(res, st, 200, hub.feedPoint(true));
+    sendJson(res, st, 200, hub.livePoint());
   });
   app.get('/api/metrics/history', (res) => {
     const st = trackAbort(res);
