@@ -231,6 +231,8 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
   private lastAck: LoginAck | null = null;
   /** lastSeq of a SERVER_HEARTBEAT that was ahead of us (0 = none). */
   private hbBehind = 0;
+  /** Set when the current socket is being torn down; cleared on open. */
+  private abandoned = false;
 
   private readonly byId = new Map<number, Instrument>();
   private readonly bySymbol = new Map<string, Instrument>();
@@ -336,6 +338,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
       const ws = new WebSocket(this.url, { perMessageDeflate: false });
       ws.binaryType = 'nodebuffer';
       this.ws = ws;
+      this.abandoned = false;
       ws.on('open', () => {
         this.lastRecvAt = Date.now();
         const w = new FrameWriter(64);
@@ -396,6 +399,12 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
    * resumes if autoReconnect. For tests and chaos experiments.
    */
   dropConnection(): void {
+    this.ws?.terminate();
+  }
+
+  /** Give up on the current socket (the close handler then reconnects and resumes). */
+  private abandon(): void {
+    this.abandoned = true;
     this.ws?.terminate();
   }
 
@@ -557,7 +566,9 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
 
   private onFrame(data: Buffer): void {
     const r = this.reader.reset(data);
-    for (let m = r.next(); m !== null; m = r.next()) {
+    const ws = this.ws;
+    // Stop at once if a message made us abandon this socket (seq gap, LOGIN_REJECT).
+    for (let m = r.next(); m !== null && this.ws === ws && !this.abandoned; m = r.next()) {
       try {
         this.onMessage(m);
       } catch (e) {
@@ -593,7 +604,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         if (this.hbBehind > 0 && this._lastSeq < this.hbBehind && this.loggedIn && this.pendingReplayDone()) {
           this.emit('protocolError', new Error(`server lastSeq ${this.hbBehind} > processed ${this._lastSeq}; resuming`));
           this.hbBehind = 0;
-          this.ws?.terminate();
+          this.abandon();
           return;
         }
         this.hbBehind = m.lastSeq > this._lastSeq ? m.lastSeq : 0;
@@ -660,7 +671,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     if (m.seq !== this._lastSeq + 1 && this._lastSeq > 0) {
       // Cannot happen with a correct server over one TCP stream: resume to repair.
       this.emit('protocolError', new Error(`report seq gap: expected ${this._lastSeq + 1}, got ${m.seq}; resuming`));
-      this.ws?.terminate();
+      this.abandon();
       return;
     }
     this._lastSeq = m.seq;
@@ -819,7 +830,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
       const now = Date.now();
       if (now - this.lastRecvAt > HEARTBEAT_TIMEOUT_FACTOR * hb) {
         this.emit('protocolError', new Error(`nothing received for ${now - this.lastRecvAt} ms; reconnecting`));
-        this.ws?.terminate();
+        this.abandon();
         return;
       }
       if (now - this.lastSendAt >= hb && this.loggedIn) {

@@ -49,6 +49,8 @@ export class FakeServer {
   /** While true, incoming request messages are ignored entirely (lost before arrival). */
   ignoreRequests = false;
   logins: { sessionId: number; nextExpectedSeq: number }[] = [];
+  /** Replay this many reports before nextExpectedSeq too (a sloppy server: duplicates). */
+  replayOverlap = 0;
   snapshotRequests = 0;
   private nextOrderId = 1000;
   private nextSession = 5000;
@@ -261,7 +263,7 @@ export class FakeServer {
     w.loginAck({ protocolVersion: 1, flags: created ? LoginAckFlags.NEW_SESSION : 0, instrumentCount: INSTRUMENTS.length, sessionId: s.id, nextClOrdId: s.high + 1, lastSeq: s.journal.length, heartbeatMs: this.heartbeatMs, account, serverTime: Date.now() * 1000 });
     for (const i of INSTRUMENTS) w.instrument(i);
     const frame = w.take();
-    const replay = nextExpectedSeq > 0 ? s.journal.slice(nextExpectedSeq - 1) : [];
+    const replay = nextExpectedSeq > 0 ? s.journal.slice(Math.max(0, nextExpectedSeq - 1 - this.replayOverlap)) : [];
     const out = new Uint8Array(frame.length + replay.reduce((a, b) => a + b.length, 0));
     out.set(frame);
     let o = frame.length;
