@@ -37,8 +37,10 @@
  *      Why tinybench only here: it times each call (two clock reads per iteration), which is
  *      right for a latency distribution but would add ~55 ns per op to a throughput figure;
  *      the throughput loop is therefore a plain loop timed once.
- *   6. checks the book's resting count against the shadow book's expectation (a mismatch means
- *      the workload did not do what it says for that implementation: flagged in the output).
+ *   6. checks the book's resting count against the shadow book's expectation, and that none of
+ *      the first min(50k, warmup/4) ops (run batched, untimed, every outcome inspected) was
+ *      rejected; either failing means the workload did not do what it says for that
+ *      implementation: flagged BAD in the `check` column.
  *
  * Output: a human table (default) or, with --json, one JSON object per line on stdout (the
  * environment header then goes to stderr). Results are also written to
@@ -116,7 +118,12 @@ export interface Result {
   prefill_ms: number;
   resting_after: number;
   expected_resting_after: number;
+  /** Resting count matches the shadow book and no checked op was rejected. */
   resting_ok: boolean;
+  /** Ops at the start of the warm-up whose every outcome was inspected, and how many of them
+   *  were rejected (must be 0). */
+  checked_ops: number;
+  checked_rejects: number;
   cpu_util: number;
   other_load_cores: number;
   info: string;
@@ -281,7 +288,12 @@ async function runChild(spec: ChildSpec): Promise<Result> {
   const rssDelta = m1.rss - m0.rss;
 
   let pos = wl.prefill;
-  const warm = await runPhase(r, pos, pos + opts.warmup, Math.min(budgetNs, 5e9), false);
+  // First part of the warm-up: every outcome inspected (must be 0 rejects), batched.
+  const checkedOps = Math.min(50_000, Math.floor(opts.warmup / 4));
+  r.prepare(pos, pos + checkedOps);
+  const warmupRejects = r.runChecked(pos, pos + checkedOps);
+  pos += checkedOps;
+  const warm = await runPhase(r, pos, pos + opts.warmup - checkedOps, Math.min(budgetNs, 5e9), false);
   pos += warm.ops;
 
   let prof: { stop(file: string): Promise<void> } | null = null;
@@ -356,7 +368,9 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     prefill_ms: Math.round(prefillNs / 1e6),
     resting_after: restingNow,
     expected_resting_after: expected,
-    resting_ok: restingNow === expected,
+    resting_ok: restingNow === expected && warmupRejects === 0,
+    checked_ops: checkedOps,
+    checked_rejects: warmupRejects,
     cpu_util: Math.round(ownCores * 100) / 100,
     other_load_cores: Math.round(Math.max(0, busyCores(s0, s1) - ownCores) * 100) / 100,
     info: r.info,
@@ -415,7 +429,8 @@ function row(r: Result): string[] {
     r.implementation, fmtInt(r.ops), fmtRate(r.ops_per_sec), fmtRate(r.ops_per_sec_best_segment), fmtRate(r.ops_per_cpu_sec), r.ns_per_op.toFixed(0), fmtNs(r.p50_ns), fmtNs(r.p99_ns),
     fmtNs(r.p999_ns), fmtInt(r.bytes_per_order_heap), fmtInt(r.bytes_per_order_rss),
     r.vs_peer ? `${r.vs_peer.ops_per_sec.toFixed(1)}×` : '-', r.vs_peer ? `${r.vs_peer.p99.toFixed(1)}×` : '-',
-    r.resting_ok ? `ok ${fmtInt(r.resting_after)}` : `MISMATCH ${r.resting_after}≠${r.expected_resting_after}`,
+    r.resting_ok ? `ok ${fmtInt(r.resting_after)}`
+      : `BAD ${r.resting_after}/${r.expected_resting_after} rej ${r.checked_rejects}`,
     r.cpu_util.toFixed(2), r.other_load_cores.toFixed(2),
   ];
 }

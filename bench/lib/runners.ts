@@ -14,12 +14,15 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CMD_SIZE } from '../../src/engine/layout.js';
+import { CMD_SIZE, EVT_SIZE, EvtOff, EventType } from '../../src/engine/layout.js';
 import { CommandWriter } from '../../src/engine/codec.js';
 import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
 import type { Engine } from '../../src/engine/types.js';
 import { writeCommands, type Workload } from '../workloads.js';
-import { buildPeerInputs, newPeerBook, peerResting, peerVersion, runPeer, type PeerBook, type PeerInputs } from './peer.js';
+import {
+  PEER_CANCEL, PEER_LIMIT, buildPeerInputs, newPeerBook, peerResting, peerVersion, runPeer,
+  type PeerBook, type PeerInputs,
+} from './peer.js';
 
 export const IMPLEMENTATIONS = ['native-batch', 'native-call', 'ts', 'nodejs-order-book'] as const;
 export type ImplName = (typeof IMPLEMENTATIONS)[number];
@@ -45,6 +48,10 @@ export interface Runner {
   resting(): number;
   /** Bytes the engine itself says the book holds (native `memoryBytes`), or null. */
   reportedBytes(): number | null;
+  /** Untimed: runs ops [from, to) (already prepared) in batches, inspecting every outcome;
+   *  returns how many were rejected (engines: REJECTED events; peer: err set, or a cancel
+   *  that found nothing). The workload is built so that this is 0. */
+  runChecked(from: number, to: number): number;
 }
 
 const now = (): number => Number(process.hrtime.bigint());
@@ -221,6 +228,18 @@ class EngineRunner implements Runner {
     return this.engine.stats(this.book).orders;
   }
 
+  runChecked(from: number, to: number): number {
+    let rejects = 0;
+    for (let i = from; i < to;) {
+      const n = Math.min(1024, to - i);
+      const k = this.engine.process(this.bytes.subarray((i - this.base) * CMD_SIZE, (i - this.base + n) * CMD_SIZE), n);
+      const ev = this.engine.events();
+      for (let e = 0; e < k; e++) if (ev[e * EVT_SIZE + EvtOff.type] === EventType.REJECTED) rejects++;
+      i += n;
+    }
+    return rejects;
+  }
+
   reportedBytes(): number | null {
     const m = (this.engine as { memoryBytes?: (book: number) => number }).memoryBytes;
     return typeof m === 'function' ? m.call(this.engine, this.book) : null;
@@ -276,6 +295,18 @@ class PeerRunner implements Runner {
   resting(): number { return peerResting(this.book!); }
 
   reportedBytes(): number | null { return null; }
+
+  runChecked(from: number, to: number): number {
+    let rejects = 0;
+    const { kind, args } = this.inp;
+    const book = this.book!;
+    for (let j = from - this.base; j < to - this.base; j++) {
+      if (kind[j] === PEER_CANCEL) { if (book.cancel(args[j] as string) === undefined) rejects++; }
+      else if (kind[j] === PEER_LIMIT) { if (book.limit(args[j] as Parameters<PeerBook['limit']>[0]).err) rejects++; }
+      else if (book.market(args[j] as Parameters<PeerBook['market']>[0]).err) rejects++;
+    }
+    return rejects;
+  }
 }
 
 export async function makeRunner(name: ImplName, wl: Workload, batch: number, latencyBatch: number): Promise<Runner> {
