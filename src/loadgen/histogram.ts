@@ -55,6 +55,7 @@ export interface LatencySummaryUs {
   mean: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   p999: number;
   p9999: number;
@@ -65,13 +66,14 @@ const us = (ns: number): number => Math.round(ns) / 1000;
 
 export function summarizeUs(h: Histogram): LatencySummaryUs {
   const n = h.totalCount;
-  if (n === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0 };
+  if (n === 0) return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, p9999: 0, max: 0 };
   return {
     count: n,
     min: us(h.minNonZeroValue),
     mean: us(h.mean),
     p50: us(h.getValueAtPercentile(50)),
     p90: us(h.getValueAtPercentile(90)),
+    p95: us(h.getValueAtPercentile(95)),
     p99: us(h.getValueAtPercentile(99)),
     p999: us(h.getValueAtPercentile(99.9)),
     p9999: us(h.getValueAtPercentile(99.99)),

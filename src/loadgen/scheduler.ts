@@ -203,6 +203,7 @@ export class OpenLoopScheduler {
       if (outcome === 'accepted') this.counters.accepted++;
       else {
         this.counters.rejected++;
+        if (reason >= 100) this.counters.systemRejects++;
         const k = String(reason);
         this.rejectReasons[k] = (this.rejectReasons[k] ?? 0) + 1;
       }

@@ -74,6 +74,9 @@ export interface Counters {
   acked: number;
   accepted: number;
   rejected: number;
+  /** Rejects with an edge/system reason (>= 100: overloaded, rate limited, shard down...),
+   *  as opposed to business rejects (1..99, e.g. cancel of an already filled order). */
+  systemRejects: number;
   /** No reply within timeoutMs (or still pending when the drain ended). */
   timeouts: number;
   /** Replies that came after their order had been counted as a timeout. */
@@ -87,7 +90,7 @@ export interface Counters {
 }
 
 export function zeroCounters(): Counters {
-  return { planned: 0, sent: 0, acked: 0, accepted: 0, rejected: 0, timeouts: 0, lateAcks: 0, errors: 0, windowFull: 0, fills: 0 };
+  return { planned: 0, sent: 0, acked: 0, accepted: 0, rejected: 0, systemRejects: 0, timeouts: 0, lateAcks: 0, errors: 0, windowFull: 0, fills: 0 };
 }
 
 export function addCounters(a: Counters, b: Counters): Counters {
@@ -175,3 +178,18 @@ export interface WorkerResult {
   rejectReasons: Record<string, number>;
   errorKinds: Record<string, number>;
 }
+
+// ---------------------------------------------------------------------------------------
+// Child-process mode (the demo API runs the generator off the server's event loop, in a
+// child process started with fork(); these travel over its IPC channel).
+// ---------------------------------------------------------------------------------------
+
+/** Parent -> child. */
+export type ChildCommand = { type: 'run'; opts: LoadgenOptions } | { type: 'stop' };
+
+/** Child -> parent. `status` is runner.ts's LiveStatus, `report` its LoadgenReport. */
+export type ChildEvent =
+  | { type: 'ready'; connected: number; failed: number; firstError?: string }
+  | { type: 'progress'; status: unknown }
+  | { type: 'done'; report: unknown }
+  | { type: 'error'; message: string };
