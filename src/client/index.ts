@@ -345,7 +345,9 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         w.login({
           protocolVersion: PROTOCOL_VERSION,
           sessionId: this._sessionId,
-          nextExpectedSeq: this._lastSeq > 0 ? this._lastSeq + 1 : 0,
+          // Always lastSeq + 1 (1 for a new session: nothing to replay; a resume with
+          // lastSeq 0 must still get report 1 onwards).
+          nextExpectedSeq: this._lastSeq + 1,
           account: this._account,
         });
         this.rawSend(w.take());
