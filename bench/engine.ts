@@ -63,6 +63,7 @@ import { IMPLEMENTATIONS, loadEngine, makeRunner, type ImplName, type Runner } f
 import { OpLatency, fmtInt, fmtNs, fmtRate, median, type LatencySummary } from './lib/stats.js';
 import { describeMix, generateMix, type MixCounts } from './workloads.js';
 import { peerVersion } from './lib/peer.js';
+import { fmtLatencies, memoryLatencies, type ChaseResult } from './lib/memprobe.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/engine.js -> repo root is two levels up; bench/engine.ts (tsx) -> one level.
@@ -410,10 +411,11 @@ function spawnChild(spec: ChildSpec): Promise<Result> {
   });
 }
 
-function printHeader(env: EnvInfo, opts: Options, engines: Record<string, string>, out: (s: string) => void): void {
+function printHeader(env: EnvInfo, opts: Options, engines: Record<string, string>, memLat: ChaseResult[], out: (s: string) => void): void {
   out(`simex engine benchmark · workload mix · seed ${opts.seed}${opts.quick ? ' · QUICK' : ''}`);
   out(`node ${env.node} (V8 ${env.v8}) · ${env.cpu} × ${env.cores} cores · ${env.memGiB} GiB · ${env.kernel}`);
   out(`commit ${env.commit}${env.dirty.length ? ` + uncommitted changes in: ${env.dirty.join(', ')}` : ''}`);
+  out(`dependent-load latency (pointer chase, JS): ${fmtLatencies(memLat)}`);
   const top = topProcesses();
   out(`load average ${env.loadavg.join(' ')}${top.length ? ` · busiest processes now: ${top.join(', ')}` : ''}`);
   for (const [k, v] of Object.entries(engines)) out(`${k.padEnd(18)} ${v}`);
@@ -497,7 +499,8 @@ async function parent(opts: Options): Promise<void> {
       engines[impl] = `UNAVAILABLE: ${(e as Error).message}`;
     }
   }
-  printHeader(env, opts, engines, out);
+  const memLat = memoryLatencies();
+  printHeader(env, opts, engines, memLat, out);
 
   const all: Result[] = [];
   for (const resting of opts.depths) {
@@ -533,7 +536,7 @@ async function parent(opts: Options): Promise<void> {
     const dir = path.join(repoRoot, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `engine-${env.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ env, options: opts, engines, results: all, targets: targetLines(all) }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ env, memory_latency: memLat, options: opts, engines, results: all, targets: targetLines(all) }, null, 2)}\n`);
     out(`results written to ${path.relative(process.cwd(), file)}`);
   }
 }
