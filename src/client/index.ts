@@ -239,6 +239,10 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
   private readonly pending = new Map<number, Pending>();
   /** Orders this client sent that are still open, by clOrdId. */
   private readonly orders = new Map<number, OrderState>();
+  /** The same orders by exchange order id (known from ACCEPTED on). Reports are matched
+   *  by clOrdId first, then by (orderId, instrument), so a server that puts the request's
+   *  clOrdId into CANCELLED/AMENDED (against PROTOCOL.md) still updates the right order. */
+  private readonly ordersById = new Map<number, OrderState>();
   private readonly books = new Map<number, BookBuilder>();
   /** Requests whose first response came in the frame being processed. */
   private settle: Pending[] = [];
@@ -679,13 +683,17 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     this._lastSeq = m.seq;
     switch (m.type) {
       case MsgType.ACCEPTED: {
-        const o = this.orders.get(m.clOrdId);
-        if (o) {
+        // Only a NEW_ORDER is answered by ACCEPTED; an ACCEPTED carrying the clOrdId of a
+        // pending CANCEL/AMEND/MASS_CANCEL is not its outcome and is only emitted.
+        const p = this.pending.get(m.clOrdId);
+        if (p && p.kind === 'new') {
+          const o = p.order!;
           o.orderId = m.orderId;
           o.qty = m.qty;
           o.leaves = m.qty;
+          if (this.orders.has(o.clOrdId)) this.ordersById.set(m.orderId, o);
+          this.firstResponse(m.clOrdId);
         }
-        this.firstResponse(m.clOrdId);
         this.emit('accepted', m);
         break;
       }
@@ -698,7 +706,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
             p.order.reason = m.reason;
             p.order.reasonName = reasonName(m.reason);
             p.order.leaves = 0;
-            this.orders.delete(m.clOrdId);
+            this.forget(p.order);
           }
           this.firstResponse(m.clOrdId);
         }
@@ -706,26 +714,25 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         break;
       }
       case MsgType.FILL: {
-        const o = this.orders.get(m.clOrdId);
+        const o = this.orderOf(m);
         if (o) {
           o.fills.push(m);
           o.filledQty += m.qty;
           o.leaves = m.leaves;
-          if (o.orderId === 0) o.orderId = m.orderId;
           o.status = m.leaves === 0 ? 'filled' : 'partially_filled';
-          if (m.leaves === 0) this.orders.delete(m.clOrdId);
+          if (m.leaves === 0) this.forget(o);
         }
         for (const p of this.settle) if (p.kind === 'amend' && p.amended?.orderId === m.orderId) p.amendFills!.push(m);
         this.emit('fill', m);
         break;
       }
       case MsgType.CANCELLED: {
-        const o = this.orders.get(m.clOrdId);
+        const o = this.orderOf(m);
         if (o) {
           o.status = 'cancelled';
           o.cancelReason = m.reason;
           o.leaves = 0;
-          this.orders.delete(m.clOrdId);
+          this.forget(o);
         }
         if (m.requestClOrdId !== 0) {
           const p = this.pending.get(m.requestClOrdId);
@@ -738,7 +745,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         break;
       }
       case MsgType.AMENDED: {
-        const o = this.orders.get(m.clOrdId);
+        const o = this.orderOf(m);
         if (o) {
           o.price = m.newPrice;
           o.leaves = m.newLeaves;
@@ -753,7 +760,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         break;
       }
       case MsgType.REDUCED: {
-        const o = this.orders.get(m.clOrdId);
+        const o = this.orderOf(m);
         if (o) o.leaves = m.newLeaves;
         this.emit('reduced', m);
         break;
@@ -769,6 +776,19 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
       }
     }
     this.emit('report', m);
+  }
+
+  /** The open order a report is about: by clOrdId, else by (orderId, instrument). */
+  private orderOf(m: { clOrdId: number; orderId: number; instrument: number }): OrderState | undefined {
+    const o = this.orders.get(m.clOrdId);
+    if (o && (o.orderId === 0 || o.orderId === m.orderId)) return o;
+    const b = this.ordersById.get(m.orderId);
+    return b && b.instrument === m.instrument ? b : undefined;
+  }
+
+  private forget(o: OrderState): void {
+    this.orders.delete(o.clOrdId);
+    if (this.ordersById.get(o.orderId) === o) this.ordersById.delete(o.orderId);
   }
 
   private firstResponse(clOrdId: number): void {

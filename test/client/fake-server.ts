@@ -49,6 +49,9 @@ export class FakeServer {
   /** While true, incoming request messages are ignored entirely (lost before arrival). */
   ignoreRequests = false;
   logins: { sessionId: number; nextExpectedSeq: number }[] = [];
+  /** Emulate a lax server: ACCEPTED also for CANCEL/AMEND, and the request's clOrdId (not
+   *  the order's) in CANCELLED/AMENDED.clOrdId. The client must still get it right. */
+  lax = false;
   /** Replay this many reports before nextExpectedSeq too (a sloppy server: duplicates). */
   replayOverlap = 0;
   snapshotRequests = 0;
@@ -171,15 +174,25 @@ export class FakeServer {
         } else if (m.type === MsgType.CANCEL || m.type === MsgType.AMEND) {
           const o = m.orderId ? s.orders.get(m.orderId) : [...s.orders.values()].find((x) => x.clOrdId === m.origClOrdId);
           if (!o || o.instrument !== m.instrument) return rej(RejectReason.UNKNOWN_ORDER);
+          const cl = this.lax ? m.clOrdId : o.clOrdId;
+          const laxAck = (w: FrameWriter, seq: () => number) => {
+            if (this.lax) w.accepted({ instrument: o.instrument, side: o.side as 0, ordType: 0, seq: seq(), ts: now, clOrdId: m.clOrdId, orderId: o.orderId, price: o.price, qty: o.leaves, tif: 0, flags: 0, stp: 0 });
+          };
           if (m.type === MsgType.CANCEL) {
             s.orders.delete(o.orderId);
-            this.report(s, (w, seq) => w.cancelled({ instrument: o.instrument, reason: CancelReason.USER, side: o.side as 0, seq: seq(), ts: now, clOrdId: o.clOrdId, orderId: o.orderId, requestClOrdId: m.clOrdId, leaves: o.leaves, price: o.price }));
+            this.report(s, (w, seq) => {
+              laxAck(w, seq);
+              w.cancelled({ instrument: o.instrument, reason: CancelReason.USER, side: o.side as 0, seq: seq(), ts: now, clOrdId: cl, orderId: o.orderId, requestClOrdId: m.clOrdId, leaves: o.leaves, price: o.price });
+            });
           } else {
             if (o.price === m.newPrice && o.leaves === m.newQty) return rej(RejectReason.AMEND_NO_CHANGE);
             const old = { ...o };
             o.price = m.newPrice;
             o.leaves = m.newQty;
-            this.report(s, (w, seq) => w.amended({ instrument: o.instrument, flags: old.price === o.price && o.leaves < old.leaves ? 1 : 0, side: o.side as 0, seq: seq(), ts: now, clOrdId: o.clOrdId, orderId: o.orderId, requestClOrdId: m.clOrdId, newPrice: o.price, newLeaves: o.leaves, oldPrice: old.price, oldLeaves: old.leaves }));
+            this.report(s, (w, seq) => {
+              laxAck(w, seq);
+              w.amended({ instrument: o.instrument, flags: old.price === o.price && o.leaves < old.leaves ? 1 : 0, side: o.side as 0, seq: seq(), ts: now, clOrdId: cl, orderId: o.orderId, requestClOrdId: m.clOrdId, newPrice: o.price, newLeaves: o.leaves, oldPrice: old.price, oldLeaves: old.leaves });
+            });
           }
         } else {
           if (s.account === 0) return rej(RejectReason.BAD_OWNER);

@@ -67,6 +67,19 @@ describe('SimexClient order entry', () => {
     expect(same).toMatchObject({ status: 'rejected', reason: RejectReason.AMEND_NO_CHANGE });
   });
 
+  it('tolerates a lax server (ACCEPTED for cancel/amend, request clOrdId in CANCELLED/AMENDED)', async () => {
+    server.lax = true;
+    const a = await client.newOrder({ instrument: 0, side: Side.BUY, price: 100, qty: 500 });
+    const am = await client.amend({ instrument: 0, orderId: a.orderId, newPrice: 100, newQty: 300 });
+    expect(am.status).toBe('amended');
+    expect(am.amended).toMatchObject({ newLeaves: 300 });
+    expect(client.openOrders.get(a.clOrdId)).toMatchObject({ leaves: 300 });
+    const cx = await client.cancel({ instrument: 0, origClOrdId: a.clOrdId });
+    expect(cx.status).toBe('cancelled');
+    expect(cx.cancelled).toMatchObject({ orderId: a.orderId, leaves: 300 });
+    expect(client.openOrders.size).toBe(0);
+  });
+
   it('massCancel over all instruments waits for one ack per instrument and counts the cancels', async () => {
     await client.newOrder({ instrument: 0, side: Side.BUY, price: 100, qty: 100 });
     await client.newOrder({ instrument: 0, side: Side.BUY, price: 101, qty: 100 });
