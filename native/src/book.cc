@@ -650,6 +650,7 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
     if ((r.flags & ~flags::POST_ONLY) != 0) fail(at + "bad flags");
     if (r.stp > 4) fail(at + "bad stp");
     if (bad(r.price, spec.minPrice, spec.maxPrice)) fail(at + "price out of range");
+    if (r.price % spec.tickSize != 0) fail(at + "price off tick");
     if (bad(r.leaves, 1, spec.maxQty)) fail(at + "leaves out of range");
     if (r.side < prevSide) fail(at + "bids must precede asks");
     if (i > 0 && r.side == prevSide &&

@@ -125,6 +125,34 @@ class Book {
   static std::unique_ptr<Book> fromSnapshot(uint16_t index, const InstrumentSpec& spec,
                                             const uint8_t* image, std::size_t len);
 
+  // ---- software prefetch pipeline (Engine::process, several commands ahead) ----
+  // Hints only: they read the structures but never change them, so a stale answer (the
+  // book changes before the command runs) costs a wasted prefetch, never a wrong result.
+  // Stage 1: the id-hash home slot of the command's order id.
+  void prefetchSlot(const CmdRecord& c) const {
+    if (c.type <= cmdtype::AMEND && c.orderId > 0) ids_.prefetch(static_cast<uint64_t>(c.orderId));
+  }
+  // Stage 2 (CANCEL/AMEND): the order record (its slot should be cached by now).
+  void prefetchOrder(const CmdRecord& c) const {
+    if ((c.type == cmdtype::CANCEL || c.type == cmdtype::AMEND) && c.orderId > 0) {
+      const uint32_t oi = ids_.find(static_cast<uint64_t>(c.orderId));
+      if (oi != kNil) simex::prefetch(&orders_[oi]);
+    }
+  }
+  // Stage 3 (CANCEL/AMEND): what unlinking touches: FIFO and owner-list neighbours, level.
+  void prefetchNeighbours(const CmdRecord& c) const {
+    if ((c.type == cmdtype::CANCEL || c.type == cmdtype::AMEND) && c.orderId > 0) {
+      const uint32_t oi = ids_.find(static_cast<uint64_t>(c.orderId));
+      if (oi == kNil) return;
+      const Order& o = orders_[oi];
+      if (o.prev != kNil) simex::prefetch(&orders_[o.prev]);
+      if (o.next != kNil) simex::prefetch(&orders_[o.next]);
+      if (o.ownerPrev != kNil) simex::prefetch(&orders_[o.ownerPrev]);
+      if (o.ownerNext != kNil) simex::prefetch(&orders_[o.ownerNext]);
+      if (o.level != kNil) simex::prefetch(&levels_[o.level]);
+    }
+  }
+
   /** Full structural check (tests): throws std::logic_error describing the first violation. */
   void validate() const;
 

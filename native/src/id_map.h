@@ -25,6 +25,9 @@ class IdMap {
   uint32_t size() const { return size_; }
   std::size_t bytesReserved() const { return (std::size_t{mask_} + 1) * sizeof(Slot); }
 
+  /** Hint only: starts loading key's home slot (no effect on contents). */
+  void prefetch(uint64_t key) const { simex::prefetch(&slots_[home(key)]); }
+
   /** Value for key, or kNil. */
   uint32_t find(uint64_t key) const {
     for (uint32_t i = home(key);; i = (i + 1) & mask_) {
@@ -78,8 +81,12 @@ class IdMap {
     uint32_t pad;
   };
 
+  // Groups of 4 consecutive keys share one 64-byte line (4 x 16-byte slots): the next
+  // sequential order id lands on the line its predecessors just warmed. The group number is
+  // Fibonacci-hashed, so strided or clustered ids still spread over the table.
   uint32_t home(uint64_t key) const {
-    return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
+    const uint64_t group = ((key >> 2) * 0x9E3779B97F4A7C15ull) >> shift_;
+    return static_cast<uint32_t>(((group << 2) | (key & 3)) & mask_);
   }
   void place(uint64_t key, uint32_t val) {
     uint32_t i = home(key);
