@@ -31,7 +31,7 @@ describe('bpftrace -d on every lab script', () => {
     expect(scripts.length).toBeGreaterThanOrEqual(6);
   });
 
-  it.each(scripts)('%s compiles', async (script, ctx) => {
+  it.for(scripts)("%s compiles", async (script, ctx) => {
     if (skip) return ctx.skip();
     const r = await run('bpftrace', ['-d', join(BPF, script), ...argsFor(script)], { timeoutMs: 60_000 });
     const errors = r.stderr.split('\n').filter((l) => /ERROR/.test(l) && !/RLIMIT_MEMLOCK/.test(l));

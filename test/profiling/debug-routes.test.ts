@@ -82,7 +82,7 @@ describe('registerDebugRoutes enabled, with a shard worker', () => {
   it('lists the threads', async () => {
     const r = await fetch(url('/debug/pprof/'));
     expect(r.status).toBe(200);
-    expect((await r.json()).threads).toEqual(['main', 'shard-0']);
+    expect(((await r.json()) as { threads: string[] }).threads).toEqual(['main', 'shard-0']);
   });
 
   it('profiles the shard worker by name (its own inspector session)', async () => {

@@ -10,6 +10,8 @@
  *   GET /debug/heapsnapshot?thread=main    full V8 heap snapshot (.heapsnapshot JSON)
  *   GET /debug/cpuprofile?seconds=30       raw V8 .cpuprofile JSON of one thread (for
  *        &thread=main                      Chrome DevTools or `0x --visualize-cpu-profile`)
+ *   GET /debug/heapprofile?thread=main     raw V8 sampling heap profile (.heapprofile JSON,
+ *        &seconds=0                        Chrome DevTools "Allocation sampling")
  *
  * Security contract: nothing is registered unless `enabled` (DEBUG_ENDPOINTS=1). When
  * enabled, a request is served if its peer address is loopback (127.0.0.0/8, ::1,
@@ -172,6 +174,7 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
         heap: '/debug/pprof/heap?thread=main&seconds=0',
         heapsnapshot: '/debug/heapsnapshot?thread=main',
         cpuprofile: '/debug/cpuprofile?seconds=30&thread=main',
+        heapprofile: '/debug/heapprofile?thread=main&seconds=0',
       },
     });
   };
@@ -215,6 +218,14 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
     const r = await ask(thread, { op: 'cpu', seconds, intervalUs });
     if (r.op !== 'cpu') throw new Error('profiler replied with the wrong kind');
     sendBody(res, state, 'application/json', `${thread}-${stamp()}.cpuprofile`, JSON.stringify(r.profile));
+  });
+
+  route('/debug/heapprofile', async (q, res, state) => {
+    const seconds = intParam(q, 'seconds', 0, 0, 300);
+    const [thread] = threadParam(q, false) as [string];
+    const r = await ask(thread, { op: 'heap', seconds });
+    if (r.op !== 'heap') throw new Error('profiler replied with the wrong kind');
+    sendBody(res, state, 'application/json', `${thread}-${stamp()}.heapprofile`, JSON.stringify(r.profile));
   });
   return true;
 }
