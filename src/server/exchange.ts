@@ -274,9 +274,11 @@ export class Exchange implements ShardSink {
       switch (type) {
         case EventType.ACCEPTED: {
           const orderId = readI64(i32, w + 6);
+          // The engine acknowledges every accepted command; only NEW and MASS_CANCEL have a
+          // report of their own (CANCEL/AMEND are answered by CANCELLED/AMENDED).
           if (cmd === CmdType.MASS_CANCEL) {
             if (originSession) this.rMassAck(originSession, b, ts, clOrd, readI64(i32, w + 12));
-          } else {
+          } else if (cmd === CmdType.NEW) {
             this.onAccepted(kind, ctx, b, side, orderId, clOrd, readI64(i32, w + 10), readI64(i32, w + 12), ts,
               p.aux[slot]!, p.stp[slot]!);
           }

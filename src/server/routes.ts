@@ -331,11 +331,10 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
           sendJson(res, st, status, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
           return;
         }
-        if (logger.isLevelEnabled('debug')) {
-          logger.debug({ order_id: rec.id, exchange_order_id: rec.engineId, symbol: b.symbol, side: sideRaw,
-            type: typeRaw, quantity: unitsToNumber(qty, b.qtyScale), price: unitsToNumber(price, b.priceScale),
-            status: rec.status, filled_quantity: unitsToNumber(rec.filled, b.qtyScale) }, 'Order placed');
-        }
+        // The runbook's audit line (REST orders are low-rate; binary orders log at debug).
+        logger.info({ order_id: rec.id, exchange_order_id: rec.engineId, symbol: b.symbol, side: sideRaw,
+          type: typeRaw, quantity: unitsToNumber(qty, b.qtyScale), price: unitsToNumber(price, b.priceScale),
+          status: rec.status, filled_quantity: unitsToNumber(rec.filled, b.qtyScale) }, 'Order placed');
         sendJson(res, st, 201, ex.restOrderJson(rec));
       });
   }));

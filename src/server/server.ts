@@ -241,19 +241,23 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const on = debugMod.registerDebugRoutes(app, { ...debugOpts, ...(profilerThreads ? { threads: profilerThreads } : {}) });
     logger.info({ enabled: on }, on ? 'Debug endpoints enabled (/debug/pprof/*)' : 'Debug endpoints disabled (DEBUG_ENDPOINTS=1 enables)');
   }
-  // Load-test demo routes (loadgen's module), when present.
-  let demoStop: (() => Promise<void> | void) | null = null;
+  // Load-test demo routes (loadgen's module, src/server/demo): /demo/load-test*.
+  let demoStop: (() => Promise<void>) | null = null;
   try {
-    const demoPath = './demo/index.js';
-    const demo = (await import(demoPath)) as { registerDemoRoutes?: (app: TemplatedApp, deps: unknown) => unknown };
-    if (typeof demo.registerDemoRoutes === 'function') {
-      const r = demo.registerDemoRoutes(app, { exchange, pool, logger, hub, config, port: () => port, host: () => config.host });
-      if (r && typeof (r as { stop?: unknown }).stop === 'function') demoStop = () => (r as { stop: () => Promise<void> | void }).stop();
-    }
+    const demo = await import('./demo/index.js');
+    const ctl = demo.registerDemoRoutes(app, {
+      port: () => port, wsPath: '/ws/v1', symbols: instruments.map((i) => i.symbol),
+      logger: logger.child({ component: 'loadtest' }),
+    });
+    demoStop = async () => {
+      try {
+        await ctl.close();
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'load-test controller close failed');
+      }
+    };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') {
-      logger.warn({ err: String(err) }, 'demo routes failed to load');
-    }
+    logger.warn({ err: String((err as Error)?.stack ?? err) }, 'demo (load-test) routes unavailable');
   }
   app.get('/', (res) => {
     const st = { aborted: false };
@@ -302,7 +306,6 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const simMod = await import('../sim/index.js');
     const so = simMod.simOptionsFrom(process.env, process.argv.slice(2));
     const simLogger = logger.child({ component: 'simulator' });
-    if (config.simulationEnabled) logger.info({}, 'Starting market simulation');
     sim = simMod.startSimulator({
       url: `ws://127.0.0.1:${port}/ws/v1`,
       symbols: instruments.map((i) => i.symbol),
@@ -328,7 +331,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         logger.info({}, 'Stopping simulation');
         await Promise.race([sim.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
       }
-      if (demoStop) await Promise.race([Promise.resolve(demoStop()).catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
+      if (demoStop) await Promise.race([demoStop(), new Promise((r) => setTimeout(r, 5000))]);
       logger.info({}, 'Shutting down server...');
       if (listenSocket) {
         uWS.us_listen_socket_close(listenSocket);

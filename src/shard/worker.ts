@@ -171,6 +171,8 @@ port.on('message', (msg: MainToShard) => {
 
 heartbeat[0] = Date.now();
 send({ type: 'ready', shardId, implementation: engine.implementation, engineInfo: engineInfo() });
+// A first snapshot right away, so the hub knows this shard before the first period ends.
+send({ type: 'metrics', shardId, snapshot: metricsSnapshot() });
 loop().then(
   () => {
     clearInterval(metricsTimer);
