@@ -10,6 +10,7 @@
  *     of[8o+0] id   of[8o+1] price   of[8o+2] leaves
  *     oi[16o+6] owner (raw u32 bits)  oi[16o+7] level node  oi[16o+8] prev  oi[16o+9] next
  *     oi[16o+10] owner-list prev  oi[16o+11] owner-list next  oi[16o+12] side|flags<<8|stp<<16
+ *     oi[16o+13] owner record index (owner != 0)
  *   Free slots are chained through `next`. Grows by doubling.
  * - ids: order id -> slot (IntMap, open addressing).
  * - bids/asks: PriceTree (red-black tree of levels + price hash + cached best).
@@ -35,6 +36,14 @@ const SELL = 1;
 /** int64 at words (w, w+1) as a double; rounded (monotonically) beyond 2^53. */
 function rd(ci: Int32Array, w: number): number {
   return ci[w + 1]! * TWO_32 + (ci[w]! >>> 0);
+}
+
+/** v is a multiple of m (v >= 0 already range-checked, m >= 1). Integer modulo when v fits
+ *  in int32 (fmod costs several times more), exact double modulo otherwise. */
+function multipleOf(v: number, m: number): boolean {
+  if (m === 1) return true;
+  if (v <= 0x7fffffff) return (v | 0) % m === 0;
+  return v % m === 0;
 }
 
 export class Book {
@@ -189,6 +198,7 @@ export class Book {
       this.ownKey[r] = owner;
       this.owners.set(owner, r);
     }
+    this.oi[16 * o + 13] = r;
     const t = this.ownTail[r]!;
     this.oi[16 * o + 10] = t;
     this.oi[16 * o + 11] = -1;
@@ -199,7 +209,7 @@ export class Book {
   }
 
   private ownerUnlink(o: number, owner: number): void {
-    const r = this.owners.get(owner);
+    const r = this.oi[16 * o + 13]!;
     const p = this.oi[16 * o + 10]!;
     const nx = this.oi[16 * o + 11]!;
     if (p >= 0) this.oi[16 * p + 11] = nx;
@@ -278,7 +288,7 @@ export class Book {
   private checkLimitPrice(price: number): number {
     const s = this.spec;
     if (price < s.minPrice || price > s.maxPrice) return RejectReason.BAD_PRICE;
-    if (price % s.tickSize !== 0) return RejectReason.OFF_TICK;
+    if (!multipleOf(price, s.tickSize)) return RejectReason.OFF_TICK;
     const last = this.lastTradePrice;
     if (s.bandBps > 0 && last > 0 && Math.abs(price - last) * 10000 > s.bandBps * last) {
       return RejectReason.PRICE_OUT_OF_BAND;
@@ -434,14 +444,14 @@ export class Book {
     if (this.ids.get(id) >= 0) return this.reject(RejectReason.DUPLICATE_ORDER_ID, ci, w);
     const qty = rd(ci, w + 10);
     if (qty < s.minQty || qty > s.maxQty) return this.reject(RejectReason.BAD_QUANTITY, ci, w);
-    if (qty % s.lotSize !== 0) return this.reject(RejectReason.BAD_LOT, ci, w);
+    if (!multipleOf(qty, s.lotSize)) return this.reject(RejectReason.BAD_LOT, ci, w);
     const price = rd(ci, w + 8);
     if (ordType === OrdType.LIMIT) {
       const r = this.checkLimitPrice(price);
       if (r !== 0) return this.reject(r, ci, w);
     } else if (price !== 0) {
       if (price < s.minPrice || price > s.maxPrice) return this.reject(RejectReason.BAD_PRICE, ci, w);
-      if (price % s.tickSize !== 0) return this.reject(RejectReason.OFF_TICK, ci, w);
+      if (!multipleOf(price, s.tickSize)) return this.reject(RejectReason.OFF_TICK, ci, w);
     }
     if (postOnly && this.crosses(side, price)) return this.reject(RejectReason.POST_ONLY_WOULD_CROSS, ci, w);
     const owner = ci[w + 2]! >>> 0;
@@ -512,7 +522,7 @@ export class Book {
     const s = this.spec;
     const qty = rd(ci, w + 10);
     if (qty < s.minQty || qty > s.maxQty) return this.reject(RejectReason.BAD_QUANTITY, ci, w);
-    if (qty % s.lotSize !== 0) return this.reject(RejectReason.BAD_LOT, ci, w);
+    if (!multipleOf(qty, s.lotSize)) return this.reject(RejectReason.BAD_LOT, ci, w);
     const price = rd(ci, w + 8);
     const r = this.checkLimitPrice(price);
     if (r !== 0) return this.reject(r, ci, w);
