@@ -181,6 +181,9 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   }
 }
 
+/** Alias for src/cli.ts's subcommand table (it looks for `main`). */
+export const main = runLoadgenCli;
+
 // Run directly: node dist/src/loadgen/cli.js ...
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runLoadgenCli(process.argv.slice(2)).then(
@@ -191,3 +194,4 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     },
   );
 }
+

@@ -5,7 +5,8 @@
  * this connection's oldest live resting order, and a few market orders that take liquidity.
  * The book therefore stays bounded: cancels and market orders remove roughly what limits add.
  *
- * Cost: next() is allocation-free; it fills and returns one reused FlowOrder.
+ * Cost: next() is allocation-free; it fills and returns one reused FlowOrder. The transport
+ * reports ACCEPTED limit orders (rested) and finished ones (gone) back to the flow.
  */
 import { DEFAULT_INSTRUMENTS } from '../engine/instruments.js';
 import type { MixSpec } from './types.js';
@@ -142,8 +143,16 @@ export class OrderFlow {
     o.op = OP_LIMIT;
     const away = (1 + Math.floor(this.rnd() * 20)) * p.tick;
     o.price = o.side === 0 ? p.refPrice - away : p.refPrice + away;
-    this.pushLive(id, s);
     return o;
+  }
+
+  /**
+   * The limit order `id` (on symbol index `sym`) was ACCEPTED and rests: from now on it may
+   * be cancelled. Only accepted orders are cancelled, never ones still in flight (a server
+   * may not know them yet and would answer UNKNOWN_ORDER).
+   */
+  rested(id: number, sym: number): void {
+    this.pushLive(id, sym);
   }
 
   /** The order with this client id is no longer resting (filled, cancelled or rejected). */

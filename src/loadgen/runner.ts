@@ -294,6 +294,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
     plannedRate: stoppedEarly ? 0 : plannedRate,
     achievedRate: achieved,
     windowFull: counters.windowFull,
+    saturatedTicks: counters.saturatedTicks,
   });
   if (connectFailures > 0) warnings.push(`${connectFailures} of ${opts.connections} connections failed to log in`);
   if (stoppedEarly) warnings.push(`stopped early: ${counters.planned} of ${profile.total} planned orders were scheduled`);

@@ -29,14 +29,25 @@ export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   setImmediate(fn: () => void): unknown;
   clearTimeout(handle: unknown): void;
+  /** Block the thread for `ms` (< 1) without spinning; optional (virtual time has none). */
+  pause?(ms: number): void;
 }
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 export const realClock: Clock = { now: () => performance.now() };
 export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   setImmediate: (fn) => setImmediate(fn),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  // futex wait with a sub-millisecond timeout: yields the core (to the server, on a shared
+  // machine) instead of spinning the event loop.
+  pause: (ms) => void Atomics.wait(pauseCell, 0, 0, ms),
 };
+
+/** Longest sub-millisecond pause before polling again (also the most a reply waits to be
+ *  read because of it). */
+export const MAX_PAUSE_MS = 0.1;
 
 /** One session/socket as the scheduler sees it. */
 export interface OrderConnection {
@@ -229,9 +240,13 @@ export class OpenLoopScheduler {
     if (this.sending) {
       const wait = this.nextPlannedMs - now;
       // setTimeout wakes ~1 ms late at best: sleep until ~1.5 ms before the planned time,
-      // then poll with setImmediate (which still lets the loop read replies).
+      // then poll with setImmediate (which still lets the loop read replies), pausing up to
+      // MAX_PAUSE_MS per poll so a waiting generator does not burn a core.
       if (wait > 2) this.timer = this.timers.setTimeout(() => this.tick(), wait - 1.5);
-      else this.timer = this.timers.setImmediate(() => this.tick());
+      else {
+        if (wait > 0.01 && this.timers.pause) this.timers.pause(Math.min(wait, MAX_PAUSE_MS));
+        this.timer = this.timers.setImmediate(() => this.tick());
+      }
     } else {
       this.timer = this.timers.setTimeout(() => this.tick(), 5);
     }
@@ -273,6 +288,9 @@ export class OpenLoopScheduler {
     const conns = this.o.connections;
     const perFrame = this.o.ordersPerFrame;
     let budget = MAX_PER_TICK;
+    if (this.next < this.total && this.plannedMs(Math.min(this.next + MAX_PER_TICK, this.total - 1)) <= now && this.total - this.next > MAX_PER_TICK) {
+      this.counters.saturatedTicks++;
+    }
     while (budget > 0 && this.next < this.total && this.nextPlannedMs <= now) {
       // Count the orders due now (up to one frame).
       const firstK = this.next;

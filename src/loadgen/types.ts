@@ -85,12 +85,15 @@ export interface Counters {
   errors: number;
   /** Planned orders not sent because the connection's in-flight window (ring) was full. */
   windowFull: number;
+  /** Scheduler ticks that hit their send budget with more orders already due: the thread
+   *  could not keep up with its schedule (a direct generator-saturation signal). */
+  saturatedTicks: number;
   /** Orders fully or partly filled (execution reports with a fill), for information. */
   fills: number;
 }
 
 export function zeroCounters(): Counters {
-  return { planned: 0, sent: 0, acked: 0, accepted: 0, rejected: 0, systemRejects: 0, timeouts: 0, lateAcks: 0, errors: 0, windowFull: 0, fills: 0 };
+  return { planned: 0, sent: 0, acked: 0, accepted: 0, rejected: 0, systemRejects: 0, timeouts: 0, lateAcks: 0, errors: 0, windowFull: 0, saturatedTicks: 0, fills: 0 };
 }
 
 export function addCounters(a: Counters, b: Counters): Counters {

@@ -42,6 +42,8 @@ const T = MsgType;
 // Server -> client offsets.
 const SEQ = off(T.ACCEPTED, 'seq');
 const ACC_CL = off(T.ACCEPTED, 'clOrdId');
+const ACC_INST = off(T.ACCEPTED, 'instrument');
+const ACC_ORDTYPE = off(T.ACCEPTED, 'ordType');
 const REJ_CL = off(T.REJECTED, 'clOrdId');
 const REJ_REASON = off(T.REJECTED, 'reason');
 const FILL_CL = off(T.FILL, 'clOrdId');
@@ -77,6 +79,8 @@ export class WsOrderConnection implements OrderConnection {
   private open = false;
   private flow: OrderFlow | null = null;
   private params: SymbolParams[] = [];
+  /** Wire instrument id -> index into params. */
+  private symIndex = new Map<number, number>();
   /** wire clOrdId = scheduler id + idBase (a new session starts at nextClOrdId = 1). */
   private idBase = 0;
   private lastSeq = 0;
@@ -142,6 +146,7 @@ export class WsOrderConnection implements OrderConnection {
           reject(err);
           return;
         }
+        this.params.forEach((p, i) => this.symIndex.set(p.instrument, i));
         this.flow = new OrderFlow(this.params, this.o.mix, this.o.seed);
         this.open = true;
         this.startHeartbeat();
@@ -262,9 +267,15 @@ export class WsOrderConnection implements OrderConnection {
   private onReport(sink: ReplySink, d: Buffer, p: number, type: number): void {
     const base = this.idBase;
     switch (type) {
-      case T.ACCEPTED:
-        sink.reply(this.index, readU64(d, p + ACC_CL) - base, 'accepted');
+      case T.ACCEPTED: {
+        const id = readU64(d, p + ACC_CL) - base;
+        sink.reply(this.index, id, 'accepted');
+        if (d[p + ACC_ORDTYPE] === 0) {
+          const sym = this.symIndex.get(d.readUInt16LE(p + ACC_INST));
+          if (sym !== undefined) this.flow?.rested(id, sym);
+        }
         break;
+      }
       case T.REJECTED: {
         const id = readU64(d, p + REJ_CL) - base;
         sink.reply(this.index, id, 'rejected', d.readUInt16LE(p + REJ_REASON));

@@ -24,6 +24,7 @@ describe('order flow', () => {
         else expect(o.price).toBeGreaterThan(p.refPrice);
         expect(o.qty % p.lot).toBe(0);
         expect(o.qty).toBeGreaterThanOrEqual(p.minQty);
+        f.rested(id, o.symbolIndex); // as if ACCEPTED came back at once
         live.add(id);
       } else if (o.op === OP_CANCEL) {
         // Cancels target a live limit order of this flow, each at most once.
@@ -40,9 +41,12 @@ describe('order flow', () => {
     // Cancel-heavy: every order tries to cancel, falling back to a limit when nothing is live.
     const h = new OrderFlow(params.slice(0, 1), { limit: 1, cancel: 1000, market: 0 }, 3);
     expect(h.next(1).op).toBe(OP_LIMIT);
+    expect(h.next(2).op).toBe(OP_LIMIT); // 1 not accepted yet: nothing to cancel
+    h.rested(1, 0);
     h.gone(1); // e.g. filled
-    expect(h.next(2).op).toBe(OP_LIMIT); // 1 is gone: nothing to cancel
-    const o = h.next(3);
+    expect(h.next(3).op).toBe(OP_LIMIT); // 1 is gone: nothing to cancel
+    h.rested(2, 0);
+    const o = h.next(4);
     expect(o.op).toBe(OP_CANCEL);
     expect(o.cancelId).toBe(2);
   });

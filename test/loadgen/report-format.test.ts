@@ -80,9 +80,9 @@ describe('report formatting', () => {
 
   it('warns in the report when the generator was the bottleneck', () => {
     const rs = results();
-    rs[0]!.elu = 0.97;
+    rs[0]!.counters.saturatedTicks = 2;
     const out = buildOutput(opts, rs, { cpu: 190, idle: 0.01, transport: 'test', startedAt: '' });
-    expect(out.report.warnings.some((w) => /thread 0 event loop was 97/.test(w))).toBe(true);
+    expect(out.report.warnings.some((w) => /send loop saturated 2 times/.test(w))).toBe(true);
     expect(out.report.warnings.some((w) => /machine CPU saturated/.test(w))).toBe(true);
     expect(formatHuman(out.report)).toMatch(/WARNING: /);
   });
