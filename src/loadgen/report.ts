@@ -101,7 +101,7 @@ export function formatHuman(r: LoadgenReport): string {
   }
   const elu = r.generator.thread_elu.map((e) => `${Math.round(e * 100)}%`).join(' ');
   lines.push(
-    `  generator  CPU ${dec(r.generator.cpu_percent)}% of one core; thread loops busy ${elu || '-'}; ` +
+    `  generator  CPU ${dec(r.generator.cpu_percent)}% of one core; loop utilisation ${elu || '-'} (polling counts as busy); ` +
       `machine idle ${dec(r.generator.machine_idle_percent)}% of ${r.generator.cores} cores`,
   );
   const reasons = Object.entries(r.reject_reasons);
