@@ -185,7 +185,8 @@ interface Pending {
   write: (w: FrameWriter) => void;
   resolve: (v: never) => void;
   reject: (e: Error) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** Date.now() after which the promise rejects with TIMEOUT (Infinity = never). */
+  deadline: number;
   /** Set when the first response arrived; resolved at the end of that frame. */
   done: boolean;
   order?: OrderState;
@@ -216,6 +217,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
   private everLoggedIn = false;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private hbTimer: NodeJS.Timeout | undefined;
   private lastSendAt = 0;
   private lastRecvAt = 0;
@@ -478,20 +480,18 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     const promise = new Promise<T>((resolve, reject) => {
       p = {
         kind, clOrdId, write: (w) => write(w, clOrdId), resolve: resolve as (v: never) => void, reject,
-        timer: undefined, done: false,
+        deadline: this.opts.requestTimeoutMs > 0 ? Date.now() + this.opts.requestTimeoutMs : Infinity, done: false,
       };
     }) as RequestPromise<T>;
     Object.defineProperty(promise, 'clOrdId', { value: clOrdId, enumerable: true });
     init?.(p);
-    if (this.opts.requestTimeoutMs > 0) {
-      p.timer = setTimeout(() => {
-        if (this.pending.get(clOrdId) !== p) return;
-        this.pending.delete(clOrdId);
-        p.reject(new SimexClientError('TIMEOUT', `no response to clOrdId ${clOrdId} within ${this.opts.requestTimeoutMs} ms`));
-      }, this.opts.requestTimeoutMs);
-      p.timer.unref();
-    }
     this.pending.set(clOrdId, p);
+    if (this.opts.requestTimeoutMs > 0 && !this.sweepTimer) {
+      // One sweeper instead of a timer per request: `pending` is in issue order, so the
+      // sweep stops at the first request still within its deadline.
+      this.sweepTimer = setInterval(() => this.sweepTimeouts(), Math.max(5, Math.min(1000, this.opts.requestTimeoutMs / 4)));
+      this.sweepTimer.unref();
+    }
     this.queue(p.write);
     return promise;
   }
@@ -805,7 +805,6 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     this.settle = [];
     for (const p of list) {
       this.pending.delete(p.clOrdId);
-      if (p.timer) clearTimeout(p.timer);
       const rej = p.rejected;
       const rejInfo = rej ? { reason: rej.reason, reasonName: reasonName(rej.reason) } : {};
       switch (p.kind) {
@@ -833,12 +832,25 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     }
   }
 
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) {
-      if (p.timer) clearTimeout(p.timer);
-      p.reject(e);
+  private sweepTimeouts(): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) {
+      if (p.deadline > now) break;
+      if (p.done) continue; // resolves at the end of the frame being processed
+      this.pending.delete(id);
+      p.reject(new SimexClientError('TIMEOUT', `no response to clOrdId ${id} within ${this.opts.requestTimeoutMs} ms`));
     }
+    if (this.pending.size === 0 && this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
   }
 
   // ----- heartbeats -----

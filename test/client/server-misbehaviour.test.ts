@@ -37,6 +37,16 @@ describe('SimexClient against a misbehaving server', () => {
     expect(server.logins.at(-1)).toEqual({ sessionId: client.sessionId, nextExpectedSeq: 1 });
   });
 
+  it('a request the server never answers rejects with TIMEOUT after requestTimeoutMs; later ones still work', async () => {
+    const c = await SimexClient.connect(server.url, { account: 2, requestTimeoutMs: 60 });
+    server.ignoreRequests = true;
+    const lost = c.newOrder({ instrument: 0, side: Side.BUY, price: 1, qty: 100 });
+    await expect(lost).rejects.toMatchObject({ code: 'TIMEOUT' });
+    server.ignoreRequests = false;
+    expect((await c.newOrder({ instrument: 0, side: Side.BUY, price: 1, qty: 100 })).status).toBe('active');
+    await c.close();
+  });
+
   it('LOGIN_REJECT on resume stops reconnecting and rejects pending requests', async () => {
     const sid = client.sessionId;
     server.sessions.get(sid)!.account = 999; // the session now belongs to someone else
