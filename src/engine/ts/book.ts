@@ -33,6 +33,20 @@ const MAX_ID_HI = 0x1fffff; // orderId hi word of 2^53 - 1
 const BUY = 0;
 const SELL = 1;
 
+// Order record field offsets (see the header): doubles in `of` (8 per slot), int32 words in
+// `oi` (16 per slot, same bytes).
+const F_ID = 0;
+const F_PRICE = 1;
+const F_LEAVES = 2;
+const I_OWNER = 6;
+const I_LEVEL = 7;
+const I_PREV = 8;
+const I_NEXT = 9;
+const I_OPREV = 10;
+const I_ONEXT = 11;
+const I_META = 12; // side | flags << 8 | stp << 16
+const I_OREC = 13; // owner record index
+
 /** int64 at words (w, w+1) as a double; rounded (monotonically) beyond 2^53. */
 function rd(ci: Int32Array, w: number): number {
   return ci[w + 1]! * TWO_32 + (ci[w]! >>> 0);
@@ -161,7 +175,7 @@ export class Book {
   private allocSlot(): number {
     const f = this.freeSlot;
     if (f >= 0) {
-      this.freeSlot = this.oi[16 * f + 9]!;
+      this.freeSlot = this.oi[16 * f + I_NEXT]!;
       return f;
     }
     if (this.usedSlots === this.cap) this.growOrders();
@@ -200,23 +214,23 @@ export class Book {
       this.ownKey[r] = owner;
       this.owners.set(owner, r);
     }
-    this.oi[16 * o + 13] = r;
+    this.oi[16 * o + I_OREC] = r;
     const t = this.ownTail[r]!;
-    this.oi[16 * o + 10] = t;
-    this.oi[16 * o + 11] = -1;
-    if (t >= 0) this.oi[16 * t + 11] = o;
+    this.oi[16 * o + I_OPREV] = t;
+    this.oi[16 * o + I_ONEXT] = -1;
+    if (t >= 0) this.oi[16 * t + I_ONEXT] = o;
     else this.ownHead[r] = o;
     this.ownTail[r] = o;
     this.ownCount[r]++;
   }
 
   private ownerUnlink(o: number, owner: number): void {
-    const r = this.oi[16 * o + 13]!;
-    const p = this.oi[16 * o + 10]!;
-    const nx = this.oi[16 * o + 11]!;
-    if (p >= 0) this.oi[16 * p + 11] = nx;
+    const r = this.oi[16 * o + I_OREC]!;
+    const p = this.oi[16 * o + I_OPREV]!;
+    const nx = this.oi[16 * o + I_ONEXT]!;
+    if (p >= 0) this.oi[16 * p + I_ONEXT] = nx;
     else this.ownHead[r] = nx;
-    if (nx >= 0) this.oi[16 * nx + 10] = p;
+    if (nx >= 0) this.oi[16 * nx + I_OPREV] = p;
     else this.ownTail[r] = p;
     if (--this.ownCount[r]! === 0) {
       this.owners.delete(owner);
@@ -237,47 +251,47 @@ export class Book {
   /** Appends slot o (price/leaves/side set) at the back of its price level. O(1) on an
    *  existing level, O(log L) when the level is new. Touches the level. */
   private rest(o: number): void {
-    const side = (this.oi[16 * o + 12]! & 0xff);
+    const side = (this.oi[16 * o + I_META]! & 0xff);
     const t = side === BUY ? this.bids : this.asks;
-    const price = this.of[8 * o + 1]!;
+    const price = this.of[8 * o + F_PRICE]!;
     let lv = t.find(price);
     if (lv === 0) lv = t.insert(price);
     const tail = t.tail[lv]!;
-    this.oi[16 * o + 8] = tail;
-    this.oi[16 * o + 9] = -1;
-    if (tail >= 0) this.oi[16 * tail + 9] = o;
+    this.oi[16 * o + I_PREV] = tail;
+    this.oi[16 * o + I_NEXT] = -1;
+    if (tail >= 0) this.oi[16 * tail + I_NEXT] = o;
     else t.head[lv] = o;
     t.tail[lv] = o;
     t.count[lv]++;
-    t.total[lv] += this.of[8 * o + 2]!;
-    this.oi[16 * o + 7] = lv;
+    t.total[lv] += this.of[8 * o + F_LEAVES]!;
+    this.oi[16 * o + I_LEVEL] = lv;
     this.touch(side, price, lv);
   }
 
   /** Unlinks slot o from its level (subtracting its current leaves), deletes the level when
    *  it empties, touches it. O(1), or O(log L) when the level goes. */
   private unlinkFromLevel(o: number): void {
-    const side = (this.oi[16 * o + 12]! & 0xff);
+    const side = (this.oi[16 * o + I_META]! & 0xff);
     const t = side === BUY ? this.bids : this.asks;
-    const lv = this.oi[16 * o + 7]!;
-    const p = this.oi[16 * o + 8]!;
-    const nx = this.oi[16 * o + 9]!;
-    if (p >= 0) this.oi[16 * p + 9] = nx;
+    const lv = this.oi[16 * o + I_LEVEL]!;
+    const p = this.oi[16 * o + I_PREV]!;
+    const nx = this.oi[16 * o + I_NEXT]!;
+    if (p >= 0) this.oi[16 * p + I_NEXT] = nx;
     else t.head[lv] = nx;
-    if (nx >= 0) this.oi[16 * nx + 8] = p;
+    if (nx >= 0) this.oi[16 * nx + I_PREV] = p;
     else t.tail[lv] = p;
     const price = t.price[lv]!;
     if (--t.count[lv]! === 0) t.remove(lv);
-    else t.total[lv] -= this.of[8 * o + 2]!;
+    else t.total[lv] -= this.of[8 * o + F_LEAVES]!;
     this.touch(side, price, lv);
   }
 
   /** Order o leaves the book for good: id index, owner list, slot freed. O(1). */
   private drop(o: number): void {
-    this.ids.delete(this.of[8 * o]!);
-    const owner = (this.oi[16 * o + 6]! >>> 0);
+    this.ids.delete(this.of[8 * o + F_ID]!);
+    const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
     if (owner !== 0) this.ownerUnlink(o, owner);
-    this.oi[16 * o + 9] = this.freeSlot;
+    this.oi[16 * o + I_NEXT] = this.freeSlot;
     this.freeSlot = o;
     this.live--;
   }
@@ -322,12 +336,12 @@ export class Book {
         need -= t.total[lv]!;
         continue;
       }
-      for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + 9]!) {
-        if ((this.oi[16 * o + 6]! >>> 0) === owner) {
+      for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + I_NEXT]!) {
+        if ((this.oi[16 * o + I_OWNER]! >>> 0) === owner) {
           if (stp === StpMode.CANCEL_OLDEST) continue;
           return false;
         }
-        const l = this.of[8 * o + 2]!;
+        const l = this.of[8 * o + F_LEAVES]!;
         if (l >= need) return true;
         need -= l;
       }
@@ -358,9 +372,9 @@ export class Book {
       if (limited && (side === BUY ? lp > limit : lp < limit)) break;
       let o = t.head[lv]!;
       while (o >= 0 && leaves > 0) {
-        const nx = this.oi[16 * o + 9]!;
-        const ml = this.of[8 * o + 2]!;
-        if (useStp && (this.oi[16 * o + 6]! >>> 0) === owner) {
+        const nx = this.oi[16 * o + I_NEXT]!;
+        const ml = this.of[8 * o + F_LEAVES]!;
+        if (useStp && (this.oi[16 * o + I_OWNER]! >>> 0) === owner) {
           if (stp === StpMode.CANCEL_NEWEST) {
             this.emit(EventType.CANCELLED, side, CancelReason.SELF_TRADE, 0, takerId, owner, cxlPrice, leaves, 0, 0, 0);
             this.stpStopped = true;
@@ -369,13 +383,13 @@ export class Book {
           if (stp === StpMode.DECREMENT_AND_CANCEL) {
             const d = leaves < ml ? leaves : ml;
             if (ml === d) {
-              this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o]!, owner, lp, ml, 0, 0, 0);
+              this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
               this.unlinkFromLevel(o);
               this.drop(o);
             } else {
-              this.of[8 * o + 2] = ml - d;
+              this.of[8 * o + F_LEAVES] = ml - d;
               t.total[lv] -= d;
-              this.emit(EventType.DECREMENTED, mside, 0, 0, this.of[8 * o]!, owner, lp, ml - d, d, 0, 0);
+              this.emit(EventType.DECREMENTED, mside, 0, 0, this.of[8 * o + F_ID]!, owner, lp, ml - d, d, 0, 0);
               this.touch(mside, lp, lv);
             }
             if (leaves === d) {
@@ -389,7 +403,7 @@ export class Book {
             continue;
           }
           // CANCEL_OLDEST and CANCEL_BOTH remove the maker first.
-          this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o]!, owner, lp, ml, 0, 0, 0);
+          this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
           this.unlinkFromLevel(o);
           this.drop(o);
           if (stp === StpMode.CANCEL_BOTH) {
@@ -402,13 +416,13 @@ export class Book {
         }
         const q = leaves < ml ? leaves : ml;
         leaves -= q;
-        this.emit(EventType.TRADE, side, 0, 0, takerId, this.of[8 * o]!, lp, q, leaves, ml - q, this.nextMatchId++);
+        this.emit(EventType.TRADE, side, 0, 0, takerId, this.of[8 * o + F_ID]!, lp, q, leaves, ml - q, this.nextMatchId++);
         this.lastTradePrice = lp;
         if (ml === q) {
           this.unlinkFromLevel(o);
           this.drop(o);
         } else {
-          this.of[8 * o + 2] = ml - q;
+          this.of[8 * o + F_LEAVES] = ml - q;
           t.total[lv] -= q;
           this.touch(mside, lp, lv);
         }
@@ -470,11 +484,11 @@ export class Book {
     if (leaves === 0 || this.stpStopped) return;
     if (gtc) {
       const o = this.allocSlot();
-      this.of[8 * o] = id;
-      this.of[8 * o + 1] = price;
-      this.of[8 * o + 2] = leaves;
-      this.oi[16 * o + 6] = owner;
-      this.oi[16 * o + 12] = side | (flags << 8) | (stp << 16);
+      this.of[8 * o + F_ID] = id;
+      this.of[8 * o + F_PRICE] = price;
+      this.of[8 * o + F_LEAVES] = leaves;
+      this.oi[16 * o + I_OWNER] = owner;
+      this.oi[16 * o + I_META] = side | (flags << 8) | (stp << 16);
       this.ids.set(id, o);
       if (owner !== 0) this.ownerAppend(o, owner);
       this.live++;
@@ -497,7 +511,7 @@ export class Book {
       this.reject(RejectReason.UNKNOWN_ORDER, ci, w);
       return -1;
     }
-    if ((this.oi[16 * o + 6]! >>> 0) !== ci[w + 2]! >>> 0) {
+    if ((this.oi[16 * o + I_OWNER]! >>> 0) !== ci[w + 2]! >>> 0) {
       this.reject(RejectReason.NOT_OWNER, ci, w);
       return -1;
     }
@@ -507,11 +521,11 @@ export class Book {
   onCancel(ci: Int32Array, w: number): void {
     const o = this.lookupOwned(ci, w);
     if (o < 0) return;
-    const id = this.of[8 * o]!;
-    const owner = (this.oi[16 * o + 6]! >>> 0);
-    const side = (this.oi[16 * o + 12]! & 0xff);
-    const price = this.of[8 * o + 1]!;
-    const leaves = this.of[8 * o + 2]!;
+    const id = this.of[8 * o + F_ID]!;
+    const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
+    const side = (this.oi[16 * o + I_META]! & 0xff);
+    const price = this.of[8 * o + F_PRICE]!;
+    const leaves = this.of[8 * o + F_LEAVES]!;
     this.emit(EventType.ACCEPTED, side, 0, 0, id, owner, price, leaves, 0, 0, 0);
     this.emit(EventType.CANCELLED, side, CancelReason.USER, 0, id, owner, price, leaves, 0, 0, 0);
     this.unlinkFromLevel(o);
@@ -528,21 +542,21 @@ export class Book {
     const price = rd(ci, w + 8);
     const r = this.checkLimitPrice(price);
     if (r !== 0) return this.reject(r, ci, w);
-    const oldPrice = this.of[8 * o + 1]!;
-    const oldLeaves = this.of[8 * o + 2]!;
+    const oldPrice = this.of[8 * o + F_PRICE]!;
+    const oldLeaves = this.of[8 * o + F_LEAVES]!;
     if (price === oldPrice && qty === oldLeaves) return this.reject(RejectReason.AMEND_NO_CHANGE, ci, w);
-    const side = (this.oi[16 * o + 12]! & 0xff);
-    if ((((this.oi[16 * o + 12]! >>> 8) & 0xff) & Flags.POST_ONLY) !== 0 && this.crosses(side, price)) {
+    const side = (this.oi[16 * o + I_META]! & 0xff);
+    if ((((this.oi[16 * o + I_META]! >>> 8) & 0xff) & Flags.POST_ONLY) !== 0 && this.crosses(side, price)) {
       return this.reject(RejectReason.POST_ONLY_WOULD_CROSS, ci, w);
     }
-    const id = this.of[8 * o]!;
-    const owner = (this.oi[16 * o + 6]! >>> 0);
+    const id = this.of[8 * o + F_ID]!;
+    const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
     this.emit(EventType.ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
     if (price === oldPrice && qty < oldLeaves) {
       // Reduce in place: keeps time priority.
-      this.of[8 * o + 2] = qty;
+      this.of[8 * o + F_LEAVES] = qty;
       const t = side === BUY ? this.bids : this.asks;
-      const lv = this.oi[16 * o + 7]!;
+      const lv = this.oi[16 * o + I_LEVEL]!;
       t.total[lv] -= oldLeaves - qty;
       this.emit(EventType.AMENDED, side, 0, AmendFlags.PRIORITY_KEPT, id, owner, price, qty, oldPrice, oldLeaves, 0);
       this.touch(side, price, lv);
@@ -550,15 +564,15 @@ export class Book {
     }
     // Loses priority: out of the level, then re-enters as a GTC limit taker.
     this.unlinkFromLevel(o);
-    this.of[8 * o + 1] = price;
-    this.of[8 * o + 2] = qty;
+    this.of[8 * o + F_PRICE] = price;
+    this.of[8 * o + F_LEAVES] = qty;
     this.emit(EventType.AMENDED, side, 0, 0, id, owner, price, qty, oldPrice, oldLeaves, 0);
-    const leaves = this.match(side, true, price, id, owner, (this.oi[16 * o + 12]! >>> 16), qty, price, price);
+    const leaves = this.match(side, true, price, id, owner, (this.oi[16 * o + I_META]! >>> 16), qty, price, price);
     if (leaves === 0 || this.stpStopped) {
       this.drop(o);
       return;
     }
-    this.of[8 * o + 2] = leaves;
+    this.of[8 * o + F_LEAVES] = leaves;
     this.rest(o);
   }
 
@@ -571,9 +585,9 @@ export class Book {
     if (n === 0) return;
     let o = this.ownHead[r]!;
     while (o >= 0) {
-      const nx = this.oi[16 * o + 11]!;
-      this.emit(EventType.CANCELLED, (this.oi[16 * o + 12]! & 0xff), CancelReason.MASS_CANCEL, 0, this.of[8 * o]!, owner,
-        this.of[8 * o + 1]!, this.of[8 * o + 2]!, 0, 0, 0);
+      const nx = this.oi[16 * o + I_ONEXT]!;
+      this.emit(EventType.CANCELLED, (this.oi[16 * o + I_META]! & 0xff), CancelReason.MASS_CANCEL, 0, this.of[8 * o + F_ID]!, owner,
+        this.of[8 * o + F_PRICE]!, this.of[8 * o + F_LEAVES]!, 0, 0, 0);
       this.unlinkFromLevel(o);
       this.drop(o);
       o = nx;
@@ -604,8 +618,8 @@ export class Book {
     const o = this.ids.get(id);
     if (o < 0) return null;
     return {
-      orderId: id, owner: (this.oi[16 * o + 6]! >>> 0), side: (this.oi[16 * o + 12]! & 0xff), price: this.of[8 * o + 1]!,
-      leaves: this.of[8 * o + 2]!, flags: ((this.oi[16 * o + 12]! >>> 8) & 0xff), stp: (this.oi[16 * o + 12]! >>> 16),
+      orderId: id, owner: (this.oi[16 * o + I_OWNER]! >>> 0), side: (this.oi[16 * o + I_META]! & 0xff), price: this.of[8 * o + F_PRICE]!,
+      leaves: this.of[8 * o + F_LEAVES]!, flags: ((this.oi[16 * o + I_META]! >>> 8) & 0xff), stp: (this.oi[16 * o + I_META]! >>> 16),
     };
   }
 
@@ -613,7 +627,7 @@ export class Book {
   forEachResting(fn: (slot: number) => void): void {
     for (const t of [this.bids, this.asks]) {
       for (let lv = t.best; lv !== 0; lv = t.next(lv)) {
-        for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + 9]!) fn(o);
+        for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + I_NEXT]!) fn(o);
       }
     }
   }
@@ -638,22 +652,22 @@ export class Book {
     for (let r = 0; r < this.ownUsed; r++) {
       if (this.ownCount[r] === 0 || this.owners.get(this.ownKey[r]!) !== r) continue;
       let k = 0;
-      for (let o = this.ownHead[r]!; o >= 0; o = this.oi[16 * o + 11]!) rank[o] = k++;
+      for (let o = this.ownHead[r]!; o >= 0; o = this.oi[16 * o + I_ONEXT]!) rank[o] = k++;
     }
     const i32 = new Int32Array(img.buffer);
     let p = SNAP_HEADER_SIZE;
     const put = (w: number, v: number) => { i32[w] = v >>> 0; i32[w + 1] = (v / TWO_32) | 0; };
     this.forEachResting((o) => {
       const w = p >>> 2;
-      put(w, this.of[8 * o]!);
-      i32[w + 2] = (this.oi[16 * o + 6]! >>> 0);
-      img[p + 12] = (this.oi[16 * o + 12]! & 0xff);
-      img[p + 13] = ((this.oi[16 * o + 12]! >>> 8) & 0xff);
-      img[p + 14] = (this.oi[16 * o + 12]! >>> 16);
+      put(w, this.of[8 * o + F_ID]!);
+      i32[w + 2] = (this.oi[16 * o + I_OWNER]! >>> 0);
+      img[p + 12] = (this.oi[16 * o + I_META]! & 0xff);
+      img[p + 13] = ((this.oi[16 * o + I_META]! >>> 8) & 0xff);
+      img[p + 14] = (this.oi[16 * o + I_META]! >>> 16);
       img[p + 15] = 0;
-      put(w + 4, this.of[8 * o + 1]!);
-      put(w + 6, this.of[8 * o + 2]!);
-      put(w + 8, (this.oi[16 * o + 6]! >>> 0) === 0 ? 0 : rank[o]!);
+      put(w + 4, this.of[8 * o + F_PRICE]!);
+      put(w + 6, this.of[8 * o + F_LEAVES]!);
+      put(w + 8, (this.oi[16 * o + I_OWNER]! >>> 0) === 0 ? 0 : rank[o]!);
       p += SNAP_ORDER_SIZE;
     });
     return img;
@@ -754,11 +768,11 @@ export class Book {
     for (let i = 0; i < n; i++) {
       const o = this.allocSlot();
       slotOf[i] = o;
-      this.of[8 * o] = ids[i]!;
-      this.of[8 * o + 1] = prices[i]!;
-      this.of[8 * o + 2] = leaves[i]!;
-      this.oi[16 * o + 6] = owners[i]!;
-      this.oi[16 * o + 12] = sides[i]! | (flags[i]! << 8) | (stps[i]! << 16);
+      this.of[8 * o + F_ID] = ids[i]!;
+      this.of[8 * o + F_PRICE] = prices[i]!;
+      this.of[8 * o + F_LEAVES] = leaves[i]!;
+      this.oi[16 * o + I_OWNER] = owners[i]!;
+      this.oi[16 * o + I_META] = sides[i]! | (flags[i]! << 8) | (stps[i]! << 16);
       this.ids.set(ids[i]!, o);
       this.live++;
       this.rest(o);
@@ -801,14 +815,14 @@ export class Book {
         let sum = 0;
         let cnt = 0;
         let prev = -1;
-        for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + 9]!) {
-          if (this.oi[16 * o + 8] !== prev) throw new Error('level FIFO back link broken');
-          if (this.oi[16 * o + 7] !== lv || (this.oi[16 * o + 12]! & 0xff) !== side || this.of[8 * o + 1] !== t.price[lv]) {
-            throw new Error(`order ${this.of[8 * o]} is filed under the wrong level`);
+        for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + I_NEXT]!) {
+          if (this.oi[16 * o + I_PREV] !== prev) throw new Error('level FIFO back link broken');
+          if (this.oi[16 * o + I_LEVEL] !== lv || (this.oi[16 * o + I_META]! & 0xff) !== side || this.of[8 * o + F_PRICE] !== t.price[lv]) {
+            throw new Error(`order ${this.of[8 * o + F_ID]} is filed under the wrong level`);
           }
-          const l = this.of[8 * o + 2]!;
-          if (!(l > 0) || !Number.isSafeInteger(l)) throw new Error(`order ${this.of[8 * o]} has leaves ${l}`);
-          if (this.ids.get(this.of[8 * o]!) !== o) throw new Error(`order ${this.of[8 * o]} missing from the id index`);
+          const l = this.of[8 * o + F_LEAVES]!;
+          if (!(l > 0) || !Number.isSafeInteger(l)) throw new Error(`order ${this.of[8 * o + F_ID]} has leaves ${l}`);
+          if (this.ids.get(this.of[8 * o + F_ID]!) !== o) throw new Error(`order ${this.of[8 * o + F_ID]} missing from the id index`);
           sum += l;
           cnt++;
           prev = o;
@@ -834,15 +848,15 @@ export class Book {
       const key = this.ownKey[r]!;
       if (this.owners.get(key) !== r) continue;
       let k = 0;
-      for (let o = this.ownHead[r]!; o >= 0; o = this.oi[16 * o + 11]!) {
-        if ((this.oi[16 * o + 6]! >>> 0) !== key) throw new Error('owner list holds a foreign order');
+      for (let o = this.ownHead[r]!; o >= 0; o = this.oi[16 * o + I_ONEXT]!) {
+        if ((this.oi[16 * o + I_OWNER]! >>> 0) !== key) throw new Error('owner list holds a foreign order');
         k++;
       }
       if (k !== this.ownCount[r]) throw new Error('owner count out of sync');
       owned += k;
     }
     let anon = 0;
-    this.forEachResting((o) => { if ((this.oi[16 * o + 6]! >>> 0) === 0) anon++; });
+    this.forEachResting((o) => { if ((this.oi[16 * o + I_OWNER]! >>> 0) === 0) anon++; });
     if (owned + anon !== this.live) throw new Error('owner lists do not cover the owned orders');
   }
 }
