@@ -626,7 +626,8 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
   if (h.orderCount < 0 || h.orderCount > spec.maxOrders) fail("orderCount out of range");
   if (len != kSnapHeaderSize + static_cast<std::size_t>(h.orderCount) * kSnapOrderSize)
     fail("length does not match orderCount");
-  if (h.seq < 0 || h.nextMatchId < 1 || h.lastTradePrice < 0) fail("bad header counters");
+  if (bad(h.seq, 0, kMaxSafe) || bad(h.nextMatchId, 1, kMaxSafe) || bad(h.lastTradePrice, 0, kMaxSafe))
+    fail("header seq/nextMatchId/lastTradePrice out of range");
 
   auto b = std::make_unique<Book>(index, spec);
   b->seq_ = h.seq;
