@@ -169,7 +169,7 @@ export interface SimexClientEvents {
 }
 
 /** Thrown/rejected for transport-level failures. `code`: CLOSED, TIMEOUT, LOGIN_REJECTED
- *  (+ `reason`), NOT_CONNECTED, CONNECT_FAILED. */
+ *  (+ `reason`), NOT_CONNECTED, CONNECT_FAILED, ALREADY_CONNECTED, UNKNOWN_INSTRUMENT. */
 export class SimexClientError extends Error {
   constructor(readonly code: string, message: string, readonly reason?: number) {
     super(message);
@@ -313,6 +313,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
 
   /** Open the socket and log in (resuming when a session id / lastSeq is known). */
   connect(): Promise<LoginAck> {
+    if (this.ws) return Promise.reject(new SimexClientError('ALREADY_CONNECTED', 'connect() called twice'));
     this.closedByUser = false;
     return this.open();
   }
