@@ -144,43 +144,62 @@ interface SecondSlot {
   trades: number;
 }
 
+/**
+ * Sliding latency window of `n` slots of `slotMs`: n-1 closed slots (kept summed in `sum`,
+ * updated once per rotation: one add + one subtract) plus the open slot. A query costs two
+ * histogram adds, whatever n is.
+ */
 class WindowedHdr {
-  private readonly slots: { start: number; h: Histogram }[] = [];
+  private readonly closed: { start: number; h: Histogram; sumNs: number }[] = [];
+  private open: { start: number; h: Histogram; sumNs: number } | null = null;
+  private readonly sum = newHdr();
+  private closedSumNs = 0;
   constructor(private readonly slotMs: number, private readonly n: number) {}
-  private current(now: number): Histogram {
+  private current(now: number): { start: number; h: Histogram; sumNs: number } {
     const start = now - (now % this.slotMs);
-    const last = this.slots[this.slots.length - 1];
-    if (last && last.start === start) return last.h;
-    // Expire slots outside the window; reuse the oldest histogram when possible.
-    let reuse: Histogram | undefined;
-    while (this.slots.length > 0 && (this.slots.length >= this.n || this.slots[0]!.start <= start - this.slotMs * this.n)) {
-      const old = this.slots.shift()!;
-      if (reuse) reuse.destroy();
-      reuse = old.h;
+    if (this.open && this.open.start === start) return this.open;
+    if (this.open) {
+      this.sum.add(this.open.h);
+      this.closedSumNs += this.open.sumNs;
+      this.closed.push(this.open);
+      this.open = null;
     }
-    const h = reuse ?? newHdr();
+    let spare: Histogram | undefined;
+    const min = start - this.slotMs * (this.n - 1);
+    while (this.closed.length > 0 && this.closed[0]!.start < min) {
+      const old = this.closed.shift()!;
+      this.sum.subtract(old.h);
+      this.closedSumNs -= old.sumNs;
+      if (spare) spare.destroy();
+      spare = old.h;
+    }
+    if (this.closed.length === 0) {
+      this.sum.reset(); // drop any float drift of subtracts
+      this.closedSumNs = 0;
+    }
+    const h = spare ?? newHdr();
     h.reset();
-    this.slots.push({ start, h });
-    return h;
+    this.open = { start, h, sumNs: 0 };
+    return this.open;
   }
   record(now: number, v: number, count: number): void {
-    this.current(now).recordValueWithCount(v, count);
+    const o = this.current(now);
+    o.h.recordValueWithCount(v, count);
+    o.sumNs += v * count;
   }
-  add(now: number, h: Histogram): void {
-    this.current(now).add(h);
+  add(now: number, h: Histogram, sumNs: number): void {
+    const o = this.current(now);
+    o.h.add(h);
+    o.sumNs += sumNs;
   }
-  /** Merge of the slots still inside the window, plus the covered span in seconds. */
-  merged(now: number): { h: Histogram; spanS: number } {
-    this.current(now);
+  /** Merge of the slots inside the window (a new histogram: destroy it), its sum and span. */
+  merged(now: number): { h: Histogram; sumNs: number; spanS: number } {
+    const open = this.current(now);
     const out = newHdr();
-    const min = now - this.slotMs * this.n;
-    let first = now;
-    for (const s of this.slots) {
-      if (s.start <= min) continue;
-      out.add(s.h);
-      if (s.start < first) first = s.start;
-    }
-    return { h: out, spanS: Math.max(0, (now - first) / 1000) };
+    out.add(this.sum);
+    out.add(open.h);
+    const first = this.closed[0]?.start ?? open.start;
+    return { h: out, sumNs: this.closedSumNs + open.sumNs, spanS: Math.max(0, (now - first) / 1000) };
   }
 }
 
@@ -247,6 +266,8 @@ export class MetricsHub {
   private readonly ackSecond = newHdr();
   private readonly engineWindow = new WindowedHdr(LAT_SLOT_MS, LAT_SLOTS);
   private readonly engineSecond = newHdr();
+  private ackSecondSumNs = 0;
+  private engineSecondSumNs = 0;
   private readonly shards = new Map<number, ShardState>();
   private readonly books = new Map<string, BookSample & { shard: number }>();
   private readonly recent = new Map<string, RecentTrade[]>();
@@ -330,6 +351,7 @@ export class MetricsHub {
     const v = Math.min(Math.max(1, Math.round(ns)), 60e9);
     this.ackWindow.record(this.now(), v, 1);
     this.ackSecond.recordValueWithCount(v, 1);
+    this.ackSecondSumNs += v;
   }
 
   /** Current number of open connections of a kind: 'trading' (binary WS), 'feed' (JSON WS). */
@@ -368,8 +390,9 @@ export class MetricsHub {
       st.engineCommand.addSnapshot(snap.engineCommand);
       const h = decodeHdr(snap.engineCommand.hdr);
       if (h) {
-        this.engineWindow.add(now, h);
+        this.engineWindow.add(now, h, num(snap.engineCommand.sumNs));
         this.engineSecond.add(h);
+        this.engineSecondSumNs += num(snap.engineCommand.sumNs);
         h.destroy();
       }
     }
@@ -419,6 +442,8 @@ export class MetricsHub {
     const point = this.feedPoint(true);
     this.ackSecond.reset();
     this.engineSecond.reset();
+    this.ackSecondSumNs = 0;
+    this.engineSecondSumNs = 0;
     this.lastPoint = point;
     const light: FeedPoint = { ...point };
     delete light.books;
@@ -477,10 +502,10 @@ export class MetricsHub {
     const totals = this.totals();
     const r = this.rates();
     const ack = this.ackWindow.merged(now);
-    const a = summarize(ack.h);
+    const a = summarize(ack.h, ack.sumNs);
     ack.h.destroy();
     const eng = this.engineWindow.merged(now);
-    const e = summarize(eng.h);
+    const e = summarize(eng.h, eng.sumNs);
     eng.h.destroy();
     const au = toUs(a);
     return {
@@ -538,8 +563,8 @@ export class MetricsHub {
       trades_per_sec: r.trades_per_sec,
       error_rate: r.error_rate,
       rate_window_s: r.window_s,
-      ack: toUs(summarize(this.ackSecond)),
-      engine: toUs(summarize(this.engineSecond)),
+      ack: toUs(summarize(this.ackSecond, this.ackSecondSumNs)),
+      engine: toUs(summarize(this.engineSecond, this.engineSecondSumNs)),
       event_loop: { ...this.eldLast },
       connections,
       drops_total: Object.fromEntries(this.drops),

@@ -6,8 +6,9 @@
  * needs cumulative `le` buckets that never reset). Values are integer nanoseconds.
  *
  * Cost: `record` is one HDR `recordValueWithCount` (~50-100 ns in JS) plus a linear scan of
- * <= 16 bucket bounds. Memory: a packed HDR histogram grows with the number of distinct
- * values seen (a few KB .. ~110 KB worst case for 1 ns .. 60 s).
+ * <= 16 bucket bounds. Memory: 111 KB per HDR histogram (1 ns .. 60 s, 3 digits, 32-bit
+ * counts). Measured here (warm, loaded 2-vCPU box): add 0.1 ms, percentile 0.03 ms,
+ * decode ~1 ms.
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
@@ -17,7 +18,8 @@ export const HIGHEST_TRACKABLE_NS = 60e9;
 
 export function newHdr(): Histogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    // 32-bit counters: the 'packed' variant is ~50x slower to add/query/decode (measured).
+    bitBucketSize: 32,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_TRACKABLE_NS,
     numberOfSignificantValueDigits: 3,
@@ -113,7 +115,7 @@ export class LatencyRecorder {
 export function decodeHdr(b64: string): Histogram | null {
   if (!b64) return null;
   try {
-    return hdr.decodeFromCompressedBase64(b64, 'packed', false);
+    return hdr.decodeFromCompressedBase64(b64, 32, false);
   } catch {
     return null;
   }
@@ -155,13 +157,17 @@ export interface LatencySummaryNs {
   max: number | null;
 }
 
-export function summarize(h: Histogram | null): LatencySummaryNs {
+/**
+ * Percentiles of `h`; the mean is `sumNs / count` from exact sums kept beside the histogram
+ * (hdr-histogram-js's own `mean` walks every bucket: ~25-50 ms for 1 ns .. 60 s).
+ */
+export function summarize(h: Histogram | null, sumNs: number): LatencySummaryNs {
   if (!h || h.totalCount === 0) {
     return { count: 0, mean: null, p50: null, p90: null, p95: null, p99: null, p999: null, p9999: null, max: null };
   }
   return {
     count: h.totalCount,
-    mean: h.mean,
+    mean: sumNs / h.totalCount,
     p50: h.getValueAtPercentile(50),
     p90: h.getValueAtPercentile(90),
     p95: h.getValueAtPercentile(95),
