@@ -1,7 +1,8 @@
 // Differential test: seeded random streams (>= 1,000,000 commands in total) through the TS and
 // native engines in batches; event bytes must be identical per batch, final L3 snapshots
 // identical, and book invariants must hold throughout. Skips (printed) only when the native
-// addon is unavailable and CI !== 'true'.
+// addon is unavailable and CI !== 'true'. Seeds 2 and 4 also swap in a fresh TS engine restored
+// from the native engine's snapshots at every checkpoint (cross-implementation restore).
 import { describe, expect, it } from 'vitest';
 import { CommandWriter, decodeEvent, formatEvent } from '../../src/engine/codec.js';
 import { EVT_SIZE, EventType, RejectReason } from '../../src/engine/layout.js';
@@ -22,9 +23,15 @@ function firstDiff(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-interface Coverage { events: Map<number, number>; rejects: Map<number, number>; commands: number }
+interface Coverage { events: Map<number, number>; rejects: Map<number, number>; commands: number; swaps: number }
 
-function runStream(seed: number, ts: TsEngine, nat: Engine, cov: Coverage): void {
+/**
+ * Runs one seeded stream. When `swap` is set, at every checkpoint the TS engine is replaced by
+ * a FRESH TsEngine restored from the native engine's snapshots (cross-implementation restore
+ * plus continuation must stay byte-identical, including owner-list order for mass cancels).
+ */
+function runStream(seed: number, ts0: TsEngine, nat: Engine, cov: Coverage, swap: boolean): TsEngine {
+  let ts = ts0;
   const gen = new StreamGen(seed);
   const r = prng(seed ^ 0x5eed);
   const w = new CommandWriter(4096);
@@ -62,6 +69,16 @@ function runStream(seed: number, ts: TsEngine, nat: Engine, cov: Coverage): void
         checkBook(ts, b);
         checkBook(nat, b);
       }
+      if (swap) {
+        const fresh = new TsEngine();
+        for (let b = 0; b < STREAM_SPECS.length; b++) {
+          fresh.addBook(STREAM_SPECS[b]!);
+          fresh.restore(b, nat.snapshot(b));
+          fresh.checkInvariants(b);
+        }
+        ts = fresh;
+        cov.swaps++;
+      }
     }
   }
   for (let b = 0; b < STREAM_SPECS.length; b++) {
@@ -72,6 +89,7 @@ function runStream(seed: number, ts: TsEngine, nat: Engine, cov: Coverage): void
     expect(nat.stats(b)).toEqual(ts.stats(b));
     expect(nat.depth(b, 50)).toEqual(ts.depth(b, 50));
   }
+  return ts;
 }
 
 describe('differential: TS engine vs native engine', () => {
@@ -80,7 +98,7 @@ describe('differential: TS engine vs native engine', () => {
   }
   it.skipIf(!native.ok && !IS_CI)('>= 1,000,000 random commands give byte-identical events and snapshots', () => {
     if (!native.ok) throw new Error(`native engine required under CI=true: ${native.error.message}`);
-    const cov: Coverage = { events: new Map(), rejects: new Map(), commands: 0 };
+    const cov: Coverage = { events: new Map(), rejects: new Map(), commands: 0, swaps: 0 };
     for (const seed of SEEDS) {
       const ts = new TsEngine();
       const nat = native.create();
@@ -88,9 +106,10 @@ describe('differential: TS engine vs native engine', () => {
       for (const spec of STREAM_SPECS) {
         expect(nat.addBook(spec)).toBe(ts.addBook(spec));
       }
-      runStream(seed, ts, nat, cov);
+      runStream(seed, ts, nat, cov, seed % 2 === 0);
     }
     expect(cov.commands).toBeGreaterThanOrEqual(1_000_000);
+    expect(cov.swaps).toBeGreaterThan(4);
     // The streams must really exercise every event type and every reject reason.
     for (const t of Object.values(EventType)) expect(cov.events.get(t) ?? 0, `event type ${t}`).toBeGreaterThan(0);
     for (const [name, code] of Object.entries(RejectReason)) expect(cov.rejects.get(code) ?? 0, `reject ${name}`).toBeGreaterThan(0);
