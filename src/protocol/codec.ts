@@ -15,7 +15,7 @@
  */
 import { EdgeReason, RejectReason } from './reasons.js';
 import {
-  MsgType, MSG_SIZE, HEADER_SIZE, SNAPSHOT_LEVEL_SIZE, SYMBOL_BYTES, MAX_MESSAGE_BYTES,
+  MsgType, MSG_SIZE, HEADER_SIZE, SNAPSHOT_LEVEL_SIZE, SYMBOL_BYTES,
   MAX_SUBSCRIBE_IDS, MAX_NOTICE_TEXT, SNAPSHOT_LEVELS_PER_MESSAGE, ALL_INSTRUMENTS, SnapshotFlags,
   type Message, type Decoded, type DecodeError, type Login, type ClientHeartbeat, type NewOrder,
   type Cancel, type Amend, type MassCancel, type Subscribe, type Unsubscribe,
@@ -976,4 +976,3 @@ export function isDecodeError(d: Decoded): d is DecodeError {
   return d.type === MsgType.DECODE_ERROR;
 }
 
-export { MAX_MESSAGE_BYTES };
