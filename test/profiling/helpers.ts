@@ -5,7 +5,7 @@
  * printed reason locally when it is missing, and FAILS when CI=true.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -129,3 +129,68 @@ export function run(cmd: string, args: string[], opts: { timeoutMs: number; cwd?
 }
 
 export const isRoot = () => process.getuid?.() === 0;
+
+import { createServer } from 'node:net';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface Simex extends Target { port: number; log(): string }
+
+/**
+ * Starts the real server (`node [nodeArgs] bin/simex.js start --port P --host 127.0.0.1`)
+ * and resolves when /health answers. `env` adds to the environment (ENGINE, SHARDS,
+ * DEBUG_ENDPOINTS...). The simulator is off unless env says otherwise, so profiles show
+ * the load the test drives.
+ */
+export async function startSimex(opts: { env?: Record<string, string>; nodeArgs?: string[] } = {}): Promise<Simex> {
+  ensureDist('dist/src/cli.js');
+  const port = await freePort();
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(ROOT, 'bin/simex.js'), 'start', '--port', String(port), '--host', '127.0.0.1'], {
+    cwd: ROOT, env: { ...process.env, SIMULATION_ENABLED: 'false', LOG_LEVEL: 'warn', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout!.on('data', (d: Buffer) => { log += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { log += d.toString(); });
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`simex exited ${child.exitCode} before answering /health: ${log.slice(-2000)}`);
+    try {
+      await fetch(`http://127.0.0.1:${port}/health`);
+      break;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`simex did not answer /health: ${log.slice(-2000)}`); }
+    await sleep(200);
+  }
+  return {
+    port, pid: child.pid!, child, output: () => log, log: () => log,
+    stop: async (graceMs = 30_000) => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGINT');
+      const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(t);
+      return code;
+    },
+  };
+}
+
+/** Distinct function names in a V8 .cpuprofile file. */
+export function cpuprofileFunctions(file: string): Set<string> {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Array<{ callFrame: { functionName: string; url: string } }> };
+  return new Set(p.nodes.map((n) => n.callFrame.functionName));
+}
+
+/** Function names of nodes whose script URL contains `urlPart`. */
+export function cpuprofileFunctionsIn(file: string, urlPart: string): Set<string> {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Array<{ callFrame: { functionName: string; url: string } }> };
+  return new Set(p.nodes.filter((n) => n.callFrame.url.includes(urlPart)).map((n) => n.callFrame.functionName));
+}
