@@ -53,7 +53,8 @@
  */
 import { fork } from 'node:child_process';
 import inspector from 'node:inspector';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -128,6 +129,9 @@ export interface Result {
   cpu_util: number;
   other_load_cores: number;
   info: string;
+  /** First 12 hex digits of build/Release/simex_engine.node's SHA-256 when the child ran
+   *  (others rebuild it during a run: rows with different hashes measured different code). */
+  addon_sha256: string | null;
   mix: MixCounts;
   mix_summary: string;
   vs_peer?: { ops_per_sec: number; p50: number; p99: number; p999: number; bytes_per_order_rss: number };
@@ -140,6 +144,14 @@ export interface Result {
 }
 
 const nowNs = (): number => Number(process.hrtime.bigint());
+
+function addonHash(): string | null {
+  try {
+    return createHash('sha256').update(readFileSync(path.join(repoRoot, 'build/Release/simex_engine.node'))).digest('hex').slice(0, 12);
+  } catch {
+    return null;
+  }
+}
 
 function parseDepth(s: string): number {
   const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(s.trim());
@@ -271,6 +283,7 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
 async function runChild(spec: ChildSpec): Promise<Result> {
   const { impl, resting, opts } = spec;
   const budgetNs = opts.budgetSec * 1e9;
+  const sha = impl.startsWith('native') ? addonHash() : null; // before the addon is loaded
   const wl = generateMix({ name: 'mix', seed: opts.seed, resting, ops: opts.warmup + opts.ops + opts.latOps });
   const r = await makeRunner(impl, wl, opts.batch, opts.latBatch);
 
@@ -375,6 +388,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     cpu_util: Math.round(ownCores * 100) / 100,
     other_load_cores: Math.round(Math.max(0, busyCores(s0, s1) - ownCores) * 100) / 100,
     info: r.info,
+    addon_sha256: sha,
     mix: wl.mix,
     mix_summary: describeMix(wl),
     seed: opts.seed,
@@ -507,10 +521,22 @@ async function parent(opts: Options): Promise<void> {
     const results: Result[] = [];
     for (const impl of opts.impls) {
       if (unavailable.has(impl)) continue;
-      try {
-        results.push(await spawnChild({ impl, resting, opts }));
-      } catch (e) {
-        out(`  ${impl} at ${fmtInt(resting)}: FAILED ${(e as Error).message}`);
+      // The addon lives in the shared build/ directory; `node-gyp rebuild` by someone else
+      // removes it for a while. Wait for it (up to ~2 min) instead of losing the row.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          results.push(await spawnChild({ impl, resting, opts }));
+          break;
+        } catch (e) {
+          const msg = (e as Error).message;
+          if (attempt < 12 && /native addon did not load|Cannot find module .*simex_engine\.node/.test(msg)) {
+            out(`  ${impl} at ${fmtInt(resting)}: addon missing (being rebuilt?), retrying in 10 s`);
+            await new Promise((res) => setTimeout(res, 10_000));
+            continue;
+          }
+          out(`  ${impl} at ${fmtInt(resting)}: FAILED ${msg.split('\n')[0]}`);
+          break;
+        }
       }
     }
     addPeerRatios(results);
