@@ -114,4 +114,82 @@ describe('differential: TS engine vs native engine', () => {
     for (const t of Object.values(EventType)) expect(cov.events.get(t) ?? 0, `event type ${t}`).toBeGreaterThan(0);
     for (const [name, code] of Object.entries(RejectReason)) expect(cov.rejects.get(code) ?? 0, `reject ${name}`).toBeGreaterThan(0);
   });
+
+  it.skipIf(!native.ok && !IS_CI)('a deep book (100k resting, thousands of levels) stays identical under churn and sweeps', () => {
+    if (!native.ok) throw new Error(`native engine required under CI=true: ${native.error.message}`);
+    const spec = { ...STREAM_SPECS[0]!, symbol: 'DEEPUSD', maxOrders: 1 << 20, maxQty: 10_000_000 };
+    const ts = new TsEngine();
+    const nat = native.create();
+    ts.addBook(spec);
+    nat.addBook(spec);
+    const r = prng(99);
+    const w = new CommandWriter(8192);
+    const mid = 500_000;
+    const live: number[] = [];
+    let nextId = 1;
+    const compare = (label: string) => {
+      const n1 = ts.process(w.bytes(), w.count);
+      const n2 = nat.process(w.bytes(), w.count);
+      const at = firstDiff(ts.events().subarray(0, n1 * EVT_SIZE), nat.events().subarray(0, n2 * EVT_SIZE));
+      if (at >= 0) {
+        const i = Math.floor(at / EVT_SIZE);
+        throw new Error(`deep book, ${label}: event #${i} differs\n  ts:     ${i < n1 ? formatEvent(decodeEvent(ts.events(), i)) : '-'}\n  native: ${i < n2 ? formatEvent(decodeEvent(nat.events(), i)) : '-'}`);
+      }
+    };
+    for (let chunk = 0; chunk < 10; chunk++) {
+      w.reset();
+      for (let i = 0; i < 10_000; i++) {
+        const side = r() < 0.5 ? 0 : 1;
+        const off = 5 * (1 + Math.floor(r() * 3000));
+        live.push(nextId);
+        w.newOrder({ book: 0, orderId: nextId++, owner: 1 + Math.floor(r() * 200), side, stp: Math.floor(r() * 5), price: side === 0 ? mid - off : mid + off, qty: 10 * (1 + Math.floor(r() * 20)) });
+      }
+      compare(`prefill ${chunk}`);
+    }
+    for (let batch = 0; batch < 60; batch++) {
+      w.reset();
+      for (let i = 0; i < 4000; i++) {
+        const x = r();
+        const owner = 1 + Math.floor(r() * 200);
+        if (x < 0.45 || x >= 0.91002) {
+          const side = r() < 0.5 ? 0 : 1;
+          const off = 5 * (1 + Math.floor(r() * 3000));
+          live.push(nextId);
+          w.newOrder({ book: 0, orderId: nextId++, owner, side, stp: Math.floor(r() * 5), price: side === 0 ? mid - off : mid + off, qty: 10 * (1 + Math.floor(r() * 20)) });
+        } else if (x < 0.8) {
+          const k = Math.floor(r() * live.length);
+          const id = live[k]!;
+          live[k] = live[live.length - 1]!;
+          live.pop();
+          w.cancel({ book: 0, orderId: id, owner: r() < 0.1 ? 0 : ts.order(0, id)?.owner ?? 1 }); // sometimes the wrong owner
+        } else if (x < 0.9) {
+          // Mostly small passive reprices / resizes; 1 in 10 crosses by a few ticks.
+          const id = live[Math.floor(r() * live.length)]!;
+          const o = ts.order(0, id);
+          let price = mid;
+          if (o) {
+            if (r() < 0.9) price = Math.max(5, o.price + 5 * (Math.floor(r() * 7) - 3));
+            else {
+              const opp = o.side === 0 ? ts.bestAsk(0) : ts.bestBid(0);
+              price = opp ? opp.price + (o.side === 0 ? 5 : -5) * Math.floor(r() * 3) : o.price;
+            }
+          }
+          w.amend({ book: 0, orderId: id, owner: o && r() < 0.95 ? o.owner : owner, price, qty: 10 * (1 + Math.floor(r() * 20)) });
+        } else if (x < 0.91) {
+          // Sweeps through many levels.
+          const side = r() < 0.5 ? 0 : 1;
+          w.newOrder({ book: 0, orderId: nextId++, owner, side, tif: 1 + Math.floor(r() * 2), stp: Math.floor(r() * 5), price: side === 0 ? mid + 5 * 3000 : mid - 5 * 3000, qty: 10 * Math.floor(r() * 200) + 10 });
+        } else {
+          w.massCancel({ book: 0, owner });
+        }
+      }
+      compare(`batch ${batch}`);
+    }
+    const t0 = performance.now();
+    ts.checkInvariants(0);
+    checkBook(nat, 0, 17);
+    console.log(`[deep] ${ts.stats(0).orders} resting, ${ts.stats(0).bidLevels + ts.stats(0).askLevels} levels; final checks ${(performance.now() - t0).toFixed(0)} ms`);
+    expect(ts.stats(0).orders).toBeGreaterThan(50_000);
+    expect(Buffer.from(nat.snapshot(0)).equals(Buffer.from(ts.snapshot(0)))).toBe(true);
+  });
 });
