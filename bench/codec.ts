@@ -21,6 +21,7 @@ import { Bench } from 'tinybench';
 import { FrameReader, FrameWriter } from '../src/protocol/codec.js';
 import { MsgType, type Fill, type MdL2, type NewOrder } from '../src/protocol/messages.js';
 import { BookBuilder } from '../src/client/book.js';
+import { Prng } from './lib/prng.js';
 
 export const FRAME_MSGS = 1000;
 
@@ -32,18 +33,9 @@ export interface CodecBenchRow {
   samples: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export async function runCodecBench(opts: { timeMs?: number } = {}): Promise<CodecBenchRow[]> {
-  const r = mulberry32(1);
+  const prng = new Prng(1);
+  const r = (): number => prng.float();
   const orders: NewOrder[] = Array.from({ length: FRAME_MSGS }, (_, i) => ({
     type: MsgType.NEW_ORDER, instrument: i % 3, side: (i & 1) as 0 | 1, ordType: 0, tif: 0, flags: 0, stp: 0,
     clOrdId: i + 1, price: 4_900_000 + Math.floor(r() * 200_000), qty: 100 * (1 + Math.floor(r() * 100)),

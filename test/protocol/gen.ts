@@ -3,20 +3,15 @@
  * Values are built from LAYOUTS so every field of every type is exercised, with a bias
  * towards boundary values (0, 1, 2^32 +- 1, 2^53 - 1).
  */
+import { Prng } from '../../bench/lib/prng.js';
 import { LAYOUTS, MsgType, MAX_SUBSCRIBE_IDS, type Message, type LayoutSpec } from '../../src/protocol/messages.js';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, seeded. Returns [0, 1). */
+/** Seeded [0, 1) source (the benchmarks' xoshiro128**, bench/lib/prng.ts). */
 export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const p = new Prng(seed);
+  return () => p.float();
 }
 
 export function int(r: Rng, lo: number, hi: number): number {
@@ -24,8 +19,10 @@ export function int(r: Rng, lo: number, hi: number): number {
 }
 
 const EDGE_U64 = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1];
+/** 0 .. 2^53-1 with every bit random (two 32-bit draws: one draw alone has 32 bits). */
 function u64(r: Rng): number {
-  return r() < 0.3 ? EDGE_U64[int(r, 0, EDGE_U64.length - 1)]! : int(r, 0, 2 ** 53 - 1);
+  if (r() < 0.3) return EDGE_U64[int(r, 0, EDGE_U64.length - 1)]!;
+  return int(r, 0, 0x1fffff) * 2 ** 32 + int(r, 0, 0xffffffff);
 }
 function i64(r: Rng): number {
   const v = u64(r);
