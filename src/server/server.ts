@@ -194,6 +194,13 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         shards,
         unavailable_symbols: unavailable,
         connections: { trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size },
+        backpressure: {
+          md_paused_now: [...binary.conns].filter((c) => c.mdPaused).length,
+          md_pauses_total: binary.stats.mdPauses,
+          slow_consumer_disconnects_total: binary.stats.slowConsumers,
+          max_buffered_bytes: Math.max(0, ...[...binary.conns].map((c) => (c.ws && !c.closed ? c.ws.getBufferedAmount() : 0))),
+          decode_errors_total: binary.stats.decodeErrors,
+        },
         ...(uws.native ? {} : { warnings: [uws.reason] }),
         ...(simError ? { simulation_error: simError } : {}),
         ...(hub && services.metrics !== 'healthy' ? { metrics_reasons: hub.health().reasons } : {}),
