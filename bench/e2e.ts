@@ -1,0 +1,184 @@
+/**
+ * End-to-end binary order entry, exchange-core style: a freshly started server, the open-
+ * loop load generator (src/loadgen) over the binary protocol, the rate stepped up until the
+ * corrected p99 ack latency breaks the budget; the highest rate that held is the result.
+ * Every step records target vs achieved rate, corrected and uncorrected p50/p99/p99.9/max,
+ * timeouts, the server's CPU (from /proc) and the generator's own warnings.
+ *
+ *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
+ *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--json]
+ *
+ * Server and generator share the machine; the generator's warnings say when it, not the
+ * server, was the limit.
+ */
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { runLoadgen } from '../src/loadgen/runner.js';
+import { DEFAULT_OPTIONS } from '../src/loadgen/types.js';
+import type { LoadgenReport } from '../src/loadgen/report.js';
+import { startBenchServer, procCpuMs } from './e2e-server.js';
+
+export interface StepResult {
+  target_rate: number;
+  achieved_rate: number;
+  ack_rate: number;
+  p50_us: number;
+  p90_us: number;
+  p99_us: number;
+  p999_us: number;
+  p9999_us: number;
+  max_us: number;
+  p50_uncorrected_us: number;
+  p99_uncorrected_us: number;
+  p999_uncorrected_us: number;
+  schedule_lag_p99_us: number;
+  sent: number;
+  acked: number;
+  rejected: number;
+  timeouts: number;
+  errors: number;
+  server_cpu_percent: number | null;
+  generator_cpu_percent: number;
+  within_budget: boolean;
+  sustained: boolean;
+  warnings: string[];
+}
+
+export interface E2eResult {
+  bench: 'e2e-binary';
+  budget_p99_us: number;
+  step_seconds: number;
+  connections: number;
+  threads: number;
+  orders_per_frame: number;
+  server: Record<string, unknown>;
+  steps: StepResult[];
+  /** Highest target rate whose corrected p99 held the budget (and was sustained). */
+  highest_rate_within_budget: number;
+  /** Highest target rate sustained: achieved and acked >= 95% of target, no timeouts. */
+  highest_sustained_rate: number;
+  /** Achieved ack rate of the best sustained step. */
+  max_sustained_ack_rate: number;
+  /** The step closest to 100k orders/s, for the "p99 < 1 ms at 100k" target. */
+  at_100k: StepResult | null;
+}
+
+export interface E2eOptions {
+  rates: number[];
+  stepSeconds: number;
+  budgetUs: number;
+  connections: number;
+  threads: number;
+  ordersPerFrame: number;
+  log?: (s: string) => void;
+}
+
+export const FULL_RATES = [10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
+export const QUICK_RATES = [5_000, 20_000, 50_000];
+
+function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null): StepResult {
+  const c = report.counters;
+  const l = report.latency_us.corrected;
+  const u = report.latency_us.uncorrected;
+  const sustained = report.achieved_rate >= 0.95 * report.target_rate && report.ack_rate >= 0.95 * report.target_rate && c.timeouts === 0 && c.errors === 0;
+  return {
+    target_rate: report.target_rate,
+    achieved_rate: Math.round(report.achieved_rate),
+    ack_rate: Math.round(report.ack_rate),
+    p50_us: l.p50, p90_us: l.p90, p99_us: l.p99, p999_us: l.p999, p9999_us: l.p9999, max_us: l.max,
+    p50_uncorrected_us: u.p50, p99_uncorrected_us: u.p99, p999_uncorrected_us: u.p999,
+    schedule_lag_p99_us: report.schedule_lag_us.p99,
+    sent: c.sent, acked: c.acked, rejected: c.rejected, timeouts: c.timeouts, errors: c.errors,
+    server_cpu_percent: serverCpu,
+    generator_cpu_percent: Math.round(report.generator.cpu_percent * 10) / 10,
+    within_budget: sustained && l.p99 <= budgetUs,
+    sustained,
+    warnings: report.warnings,
+  };
+}
+
+export async function runE2e(o: E2eOptions): Promise<E2eResult> {
+  const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  const server = await startBenchServer();
+  const steps: StepResult[] = [];
+  try {
+    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards})`);
+    // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
+    await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, drainMs: 2000 });
+    let brokeBudget = 0;
+    for (const rate of o.rates) {
+      const cpu0 = await procCpuMs(server.pid);
+      const t0 = performance.now();
+      const { report } = await runLoadgen({
+        ...DEFAULT_OPTIONS, url: server.wsUrl, rate, durationSec: o.stepSeconds, connections: o.connections, threads: o.threads,
+        ordersPerFrame: o.ordersPerFrame, timeoutMs: 5000, drainMs: 5000, seed: rate,
+      });
+      const cpu1 = await procCpuMs(server.pid);
+      const wall = performance.now() - t0;
+      const serverCpu = cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 1000) / 10 : null;
+      const s = step(report, o.budgetUs, serverCpu);
+      steps.push(s);
+      log(
+        `  ${String(rate).padStart(7)}/s: achieved ${s.achieved_rate}/s acked ${s.ack_rate}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  ` +
+          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  server CPU ${serverCpu ?? '?'}%  ` +
+          `${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'NOT sustained'}${s.warnings.length ? `  [${s.warnings.length} generator warnings]` : ''}`,
+      );
+      if (!s.sustained) break; // past saturation: higher steps only queue
+      if (!s.within_budget && ++brokeBudget >= 2) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await server.stop();
+  }
+  const held = steps.filter((s) => s.within_budget);
+  const sus = steps.filter((s) => s.sustained);
+  const near = [...steps].sort((a, b) => Math.abs(a.target_rate - 100_000) - Math.abs(b.target_rate - 100_000))[0] ?? null;
+  return {
+    bench: 'e2e-binary',
+    budget_p99_us: o.budgetUs,
+    step_seconds: o.stepSeconds,
+    connections: o.connections,
+    threads: o.threads,
+    orders_per_frame: o.ordersPerFrame,
+    server: server.info,
+    steps,
+    highest_rate_within_budget: held.length ? Math.max(...held.map((s) => s.target_rate)) : 0,
+    highest_sustained_rate: sus.length ? Math.max(...sus.map((s) => s.target_rate)) : 0,
+    max_sustained_ack_rate: sus.length ? Math.max(...sus.map((s) => s.ack_rate)) : 0,
+    at_100k: near,
+  };
+}
+
+export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
+  const { values } = parseArgs({
+    args: argv, strict: false,
+    options: {
+      rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
+      threads: { type: 'string' }, 'orders-per-frame': { type: 'string' },
+    },
+  });
+  const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
+  return {
+    rates: values.rates ? String(values.rates).split(',').map(Number) : quick ? QUICK_RATES : FULL_RATES,
+    stepSeconds: n('step-seconds', quick ? 2 : 8),
+    budgetUs: n('budget-us', 1000),
+    connections: n('connections', 16),
+    threads: n('threads', 1),
+    ordersPerFrame: n('orders-per-frame', 16),
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const argv = process.argv.slice(2);
+  const quick = argv.includes('--quick');
+  runE2e(e2eOptionsFromArgs(argv, quick)).then(
+    (r) => {
+      if (argv.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else process.stdout.write(`highest rate within p99 <= ${r.budget_p99_us} µs: ${r.highest_rate_within_budget}/s; highest sustained: ${r.highest_sustained_rate}/s\n`);
+    },
+    (err) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}
