@@ -103,6 +103,8 @@ export interface Result {
   /** Best rate among the throughput phase's consecutive segments (see runPhase). */
   ops_per_sec_best_segment: number;
   segments: number;
+  /** Start and end of the throughput phase, CLOCK_MONOTONIC seconds (for perf --time). */
+  throughput_window_s: [number, number];
   /** ops / CPU seconds of the whole child process during the throughput phase (GC helper
    *  threads included): less sensitive than ops_per_sec to being descheduled by other load. */
   ops_per_cpu_sec: number;
@@ -319,6 +321,9 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     s0 = cpuSample();
   });
   const s1 = cpuSample();
+  // CLOCK_MONOTONIC seconds (process.hrtime's clock), so `perf record -k CLOCK_MONOTONIC`
+  // samples can be cut to this phase with `perf report --time <start>,<end>`.
+  const window: [number, number] = [Math.round(s0.at * 1e6) / 1e6, Math.round(s1.at * 1e6) / 1e6];
   const c1 = process.cpuUsage(c0);
   if (prof) await (prof as { stop(file: string): Promise<void> }).stop(path.join(opts.cpuProf!, `${impl}-${resting}-${process.pid}.cpuprofile`));
   pos += tp.ops;
@@ -368,6 +373,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     ns_per_op: Math.round((tp.ns / tp.ops) * 10) / 10,
     ops_per_sec_best_segment: Math.round(Math.max(rate, ...tp.segments)),
     segments: tp.segments.length,
+    throughput_window_s: window,
     ops_per_cpu_sec: Math.round(tp.ops / Math.max(1e-9, (c1.user + c1.system) / 1e6)),
     p50_ns: L.p50_ns,
     p99_ns: L.p99_ns,
