@@ -11,6 +11,7 @@ PACKAGES=(
   prometheus                # promtool check metrics/rules, a real scrape in tests
   chromium                  # headless dashboard test (playwright-core drives it)
   golang-go                 # `go tool pprof` reads /debug/pprof output in test/profiling
+  stress-ng                 # docs/labs chaos path: CPU pressure step (scripts/check-labs.sh)
 )
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
