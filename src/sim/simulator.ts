@@ -9,10 +9,12 @@
  * - taker (account 9002): market orders and IOC limits that cross the spread, leaning with
  *   the fair price's drift away from the quoted mid.
  *
+ * Start: SEED_LEVELS opening quotes per side per symbol at once (18 orders by default).
  * Flow (open loop, Poisson arrivals, scheduled on a 50 ms timer, not on replies):
  *   NEW orders at `orders_per_second` (75 % maker quotes, 25 % takers),
  *   cancels at 0.35 x and amends at 0.15 x that rate, plus housekeeping cancels when a side
- *   exceeds MAX_RESTING. At 10 orders/s: ~2.5 taker orders/s over 3 symbols, so each
+ *   exceeds MAX_RESTING; a taker arriving when the side it would hit has < 2 quotes becomes
+ *   a maker quote on that side instead. At 10 orders/s: ~2.5 taker orders/s over 3 symbols, so each
  *   symbol trades every ~1-2 s, and books hold ~8-12 orders per side.
  * Bounded: at most MAX_IN_FLIGHT requests outstanding per connection; beyond that, arrivals
  * are skipped and counted (`skipped`), so a slow server is never flooded.
@@ -98,6 +100,8 @@ export interface SimStatus {
 export const TARGET_LEVELS = 6;
 export const MAX_RESTING = 14;
 export const MAX_IN_FLIGHT = 64;
+/** Opening quotes per side per symbol placed at start. */
+export const SEED_LEVELS = 3;
 const CANCEL_RATIO = 0.35;
 const AMEND_RATIO = 0.15;
 const MAKER_SHARE = 0.75;
@@ -257,6 +261,7 @@ export class Simulator {
         if (c === this.mm) conn.onOrderUpdate((id, leaves) => this.onMakerUpdate(id, leaves));
       }
       this.initSymbols();
+      this.seedBooks();
       this.startedAt = Date.now();
       this.lastTick = performance.now();
       this.resetArrivals(this.lastTick);
@@ -281,6 +286,20 @@ export class Simulator {
       const prev = this.state.get(sym);
       // Orders of a previous run were left in the book; they are no longer tracked.
       this.state.set(sym, { inst, fair: prev?.fair ?? new FairPrice(anchors[sym] ?? 100, this.rng), orders: new Map() });
+    }
+  }
+
+  /** Opening quotes: SEED_LEVELS per side per symbol at once, so books are two-sided from
+   *  the first second (a market maker joining a market does the same). */
+  private seedBooks(): void {
+    for (const s of this.state.values()) {
+      for (let level = 0; level < SEED_LEVELS; level++) {
+        for (const side of ['buy', 'sell'] as const) {
+          const price = this.quotePrice(s, side, level);
+          const qty = sizeFor(s.inst, this.rng.logUniform(2_000, 20_000) * (1 + 0.3 * level), price);
+          this.placeNew(this.mm, { symbol: s.inst.symbol, side, type: 'limit', price, qty, tif: 'GTC' }, s);
+        }
+      }
     }
   }
 
@@ -402,6 +421,10 @@ export class Simulator {
     const bids = this.count(s, 'buy');
     const asks = this.count(s, 'sell');
     const side: SimSide = bids === asks ? (this.rng.chance(0.5) ? 'buy' : 'sell') : (bids < asks) === this.rng.chance(0.75) ? 'buy' : 'sell';
+    this.makerQuoteOn(s, side);
+  }
+
+  private makerQuoteOn(s: SymbolState, side: SimSide): void {
     let level = 0;
     while (level < 8 && this.rng.chance(0.55)) level++;
     const price = this.quotePrice(s, side, level);
@@ -424,6 +447,12 @@ export class Simulator {
     const g = quoteGeometry(s.inst, fair, this.cfg.volatility_factor, this.tS, this.rng);
     const lean = Math.max(-0.3, Math.min(0.3, (fair - mid) / (2 * g.half)));
     const side: SimSide = this.rng.chance(0.5 + lean) ? 'buy' : 'sell';
+    // A nearly empty opposite side: the maker refills it instead (keeps books two-sided).
+    const opposite: SimSide = side === 'buy' ? 'sell' : 'buy';
+    if (this.count(s, opposite) < 2) {
+      this.makerQuoteOn(s, opposite);
+      return;
+    }
     const qty = sizeFor(s.inst, this.rng.logUniform(300, 8_000), fair);
     const order: SimNewOrder = this.rng.chance(0.5)
       ? { symbol: s.inst.symbol, side, type: 'market', qty, tif: 'IOC' }
