@@ -72,14 +72,16 @@ for (const resting of restingList) {
     const e = new addon.Engine(); e.addBook(SPEC);
     for (let i = 0; i < resting; i += 4096) e.process(w.init.subarray(i * 48), Math.min(4096, resting - i));
     let events = 0;
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < OPS; i += BATCH) events += e.process(w.ops.subarray(i * 48), Math.min(BATCH, OPS - i));
     const ns = Number(process.hrtime.bigint() - t0);
-    results.push({ opsPerSec: OPS / (ns / 1e9), events, mem: e.memoryBytes(0), orders: e.stats(0).orders });
+    const cpu = process.cpuUsage(c0);
+    results.push({ opsPerSec: OPS / (ns / 1e9), cpuOpsPerSec: OPS / ((cpu.user + cpu.system) / 1e6), events, mem: e.memoryBytes(0), orders: e.stats(0).orders });
   }
   results.sort((a, b) => b.opsPerSec - a.opsPerSec);
   const r = results[1];
   console.log(`native-batch resting=${resting} ops=${OPS} batch=${BATCH} median ${(r.opsPerSec / 1e6).toFixed(2)}M ops/s ` +
-    `(best ${(results[0].opsPerSec / 1e6).toFixed(2)}M) events/op=${(r.events / OPS).toFixed(2)} cancels=${(w.cancels / OPS * 100).toFixed(1)}% ` +
+    `(best ${(results[0].opsPerSec / 1e6).toFixed(2)}M; on-CPU ${(r.cpuOpsPerSec / 1e6).toFixed(2)}M) events/op=${(r.events / OPS).toFixed(2)} cancels=${(w.cancels / OPS * 100).toFixed(1)}% ` +
     `marketable=${(w.mkt / OPS * 100).toFixed(1)}% resting end=${r.orders} bytes/order=${(r.mem / r.orders).toFixed(0)}`);
 }

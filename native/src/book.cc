@@ -93,11 +93,10 @@ void Book::flushL2(const CmdRecord& c, EventSink& out) {
       qty = L.total;
       count = L.count;
     } else {  // level was erased; a new one may exist at the same price
-      const LevelMap& m = sides_[t.side].map;
-      auto it = m.find(keyOf(t.side, t.price));
-      if (it != m.end()) {
-        qty = levels_[it->second].total;
-        count = levels_[it->second].count;
+      const uint32_t li = findLevel(t.side, t.price);
+      if (li != kNil) {
+        qty = levels_[li].total;
+        count = levels_[li].count;
       }
     }
     EvtRecord e;
@@ -116,13 +115,22 @@ void Book::flushL2(const CmdRecord& c, EventSink& out) {
 uint32_t Book::levelFor(uint8_t side, int64_t price) {
   SideBook& sb = sides_[side];
   if (sb.best != kNil && levels_[sb.best].price == price) return sb.best;
-  auto [it, inserted] = sb.map.try_emplace(keyOf(side, price), kNil);
-  if (!inserted) return it->second;
-  uint32_t li;
+  const uint32_t found = findLevel(side, price);
+  if (found != kNil) return found;
+  // New level: O(log L) tree insert. Each step can throw bad_alloc; undo the earlier ones.
+  const uint32_t li = levels_.alloc();
+  LevelMap::iterator it;
   try {
-    li = levels_.alloc();
+    it = sb.map.try_emplace(keyOf(side, price), li).first;
+  } catch (...) {
+    levels_.release(li);
+    throw;
+  }
+  try {
+    levelIds_.insert(levelKey(side, price), li);
   } catch (...) {
     sb.map.erase(it);
+    levels_.release(li);
     throw;
   }
   Level& L = levels_[li];
@@ -132,7 +140,6 @@ uint32_t Book::levelFor(uint8_t side, int64_t price) {
   L.head = L.tail = kNil;
   L.it = it;
   L.side = side;
-  it->second = li;
   sb.best = sb.map.begin()->second;
   return li;
 }
@@ -167,6 +174,7 @@ void Book::unlinkFromLevel(uint32_t oi) {
   if (L.count == 0) {
     SideBook& sb = sides_[L.side];
     sb.map.erase(L.it);
+    levelIds_.erase(levelKey(L.side, L.price));
     sb.best = sb.map.empty() ? kNil : sb.map.begin()->second;
     ++L.gen;
     levels_.release(li);
@@ -582,7 +590,8 @@ BookStats Book::stats() const {
 
 std::size_t Book::bytesReserved() const {
   return orders_.bytesReserved() + levels_.bytesReserved() + ownerRecs_.bytesReserved() +
-         ids_.bytesReserved() + owners_.bytesReserved() + sides_[0].arena.bytesReserved() +
+         ids_.bytesReserved() + owners_.bytesReserved() + levelIds_.bytesReserved() +
+         sides_[0].arena.bytesReserved() +
          sides_[1].arena.bytesReserved();
 }
 
@@ -706,6 +715,7 @@ void Book::validate() const {
       const Level& L = levels_[li];
       if (L.side != s || keyOf(L.side, L.price) != key) fail("level key mismatch");
       if (L.count == 0) fail("empty level kept");
+      if (findLevel(L.side, L.price) != li) fail("level hash mismatch");
       int64_t total = 0;
       uint32_t n = 0, prev = kNil;
       for (uint32_t oi = L.head; oi != kNil; oi = orders_[oi].next) {
@@ -724,6 +734,7 @@ void Book::validate() const {
     }
   }
   if (orders != live_ || ids_.size() != live_) fail("live count mismatch");
+  if (levelIds_.size() != sides_[0].map.size() + sides_[1].map.size()) fail("level hash size mismatch");
   if (sides_[0].best != kNil && sides_[1].best != kNil &&
       levels_[sides_[0].best].price >= levels_[sides_[1].best].price)
     fail("book rests crossed");

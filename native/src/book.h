@@ -10,6 +10,8 @@
 //   levels   Pool<Level> + per side a std::map<key, level index> on a node arena (no malloc
 //            after warm-up): new level O(log L) worst case, erase O(1) amortized via the
 //            iterator kept in the level, best = map.begin() cached in SideBook::best.
+//            levelIds_ hashes (side, price) -> level, so adding to an existing level and the
+//            end-of-command L2 lookups are O(1) and never walk the tree.
 //            Key = price for asks, -price for bids, so begin() is the best level of both.
 //   pending  deferred L2 touches of the current command (coalesced when consecutive).
 // Single writer: a Book is not thread-safe; one thread (one shard) owns it.
@@ -131,6 +133,8 @@ class Book {
   // Stage 1: the id-hash home slot of the command's order id.
   void prefetchSlot(const CmdRecord& c) const {
     if (c.type <= cmdtype::AMEND && c.orderId > 0) ids_.prefetch(static_cast<uint64_t>(c.orderId));
+    if (c.type == cmdtype::NEW && c.side <= 1 && c.price > 0 && c.price <= spec_.maxPrice)
+      levelIds_.prefetch(levelKey(c.side, c.price));
   }
   // Stage 2 (CANCEL/AMEND): the order record (its slot should be cached by now).
   void prefetchOrder(const CmdRecord& c) const {
@@ -179,6 +183,11 @@ class Book {
   };
 
   static int64_t keyOf(uint8_t side, int64_t price) { return side == side::BUY ? -price : price; }
+  // levelIds_ key: never 0 (prices >= 1), 2 keys per price (one per side).
+  static uint64_t levelKey(uint8_t side, int64_t price) {
+    return (static_cast<uint64_t>(price) << 1) | side;
+  }
+  uint32_t findLevel(uint8_t side, int64_t price) const { return levelIds_.find(levelKey(side, price)); }
 
   EvtRecord& begin(EvtRecord& e, uint8_t type, uint8_t side, const CmdRecord& c);
   void emit(EvtRecord& e, EventSink& out) { out.push(e); }
@@ -225,6 +234,7 @@ class Book {
   Pool<OwnerRec, 12> ownerRecs_;
   IdMap ids_{15};
   IdMap owners_{10};
+  IdMap levelIds_{12};  // (side, price) -> level index: O(1) lookup of an existing level
   SideBook sides_[2];  // [BUY] bids, [SELL] asks
   std::vector<Touch> pending_;
 };

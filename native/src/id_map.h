@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "big_alloc.h"
 #include "pool.h"
 
 namespace simex {
@@ -95,12 +96,12 @@ class IdMap {
     slots_[i].val = val;
   }
   void allocate(uint32_t bits) {
-    slots_ = std::make_unique<Slot[]>(std::size_t{1} << bits);  // zeroed: all empty
+    slots_.reset(static_cast<Slot*>(bigAlloc(sizeof(Slot) << bits)));  // zeroed: all empty
     mask_ = (uint32_t{1} << bits) - 1;
     shift_ = 64 - bits;
   }
   void grow() {
-    std::unique_ptr<Slot[]> old = std::move(slots_);
+    std::unique_ptr<Slot[], BigFree> old = std::move(slots_);
     const uint32_t oldMask = mask_, oldShift = shift_;
     try {
       allocate(64 - shift_ + 1);
@@ -114,7 +115,7 @@ class IdMap {
       if (old[i].key != 0) place(old[i].key, old[i].val);
   }
 
-  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<Slot[], BigFree> slots_;
   uint32_t mask_ = 0;
   uint32_t shift_ = 0;
   uint32_t size_ = 0;

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "big_alloc.h"
+
 namespace simex {
 
 inline constexpr uint32_t kNil = UINT32_MAX;
@@ -24,7 +26,7 @@ inline void prefetch(const void* p) {
 #endif
 }
 
-template <class T, unsigned kChunkBits = 14>
+template <class T, unsigned kChunkBits = 16>
 class Pool {
  public:
   static constexpr uint32_t kChunk = 1u << kChunkBits;
@@ -62,9 +64,17 @@ class Pool {
   }
 
  private:
-  void addChunk() { chunks_.push_back(std::make_unique<T[]>(kChunk)); }
+  // Chunks are zeroed (huge-page backed when >= 2 MiB); T must be an aggregate of integers
+  // and iterators for which all-zero bytes are a valid value (Order, Level, OwnerRec).
+  struct ChunkFree {
+    void operator()(T* p) const noexcept { bigFree(p); }
+  };
+  void addChunk() {
+    chunks_.reserve(chunks_.size() + 1);
+    chunks_.emplace_back(static_cast<T*>(bigAlloc(sizeof(T) * kChunk)));
+  }
 
-  std::vector<std::unique_ptr<T[]>> chunks_;
+  std::vector<std::unique_ptr<T[], ChunkFree>> chunks_;
   std::vector<uint32_t> free_;
   uint32_t used_ = 0;
 };
