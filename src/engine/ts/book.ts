@@ -12,7 +12,8 @@
  *     oi[16o+10] owner-list prev  oi[16o+11] owner-list next  oi[16o+12] side|flags<<8|stp<<16
  *     oi[16o+13] owner record index (owner != 0)
  *   Free slots are chained through `next`. Grows by 1.5x.
- * - ids: order id -> slot (IntMap, open addressing).
+ * - ids: order id -> slot (IdIndex: open addressing, 8-byte entries, id confirmed from the
+ *   order record).
  * - bids/asks: PriceTree (red-black tree of levels + price hash + cached best).
  * - owners: owner -> owner record (head, tail, count of that owner's resting orders).
  * - pending L2 touches of the current command (side, price, level node hint).
@@ -25,7 +26,7 @@ import {
 } from '../layout.js';
 import type { InstrumentSpec, Level, RestingOrder } from '../types.js';
 import type { EventOut } from './events.js';
-import { IntMap } from './hash.js';
+import { IdIndex, IntMap } from './hash.js';
 import { PriceTree } from './price-tree.js';
 
 const TWO_32 = 4294967296;
@@ -79,7 +80,7 @@ export class Book {
   private freeSlot = -1;
   private usedSlots = 0;
 
-  ids: IntMap;
+  ids: IdIndex;
   bids: PriceTree;
   asks: PriceTree;
 
@@ -108,7 +109,7 @@ export class Book {
     this.cap = capacity;
     this.of = new Float64Array(capacity * 8);
     this.oi = new Int32Array(this.of.buffer);
-    this.ids = new IntMap(capacity);
+    this.ids = new IdIndex(capacity);
     this.bids = new PriceTree(-1);
     this.asks = new PriceTree(1);
     this.owners = new IntMap(64);
@@ -288,7 +289,7 @@ export class Book {
 
   /** Order o leaves the book for good: id index, owner list, slot freed. O(1). */
   private drop(o: number): void {
-    this.ids.delete(this.of[8 * o + F_ID]!);
+    this.ids.remove(this.of[8 * o + F_ID]!, o);
     const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
     if (owner !== 0) this.ownerUnlink(o, owner);
     this.oi[16 * o + I_NEXT] = this.freeSlot;
@@ -457,7 +458,7 @@ export class Book {
     const idLo = ci[w + 6]!;
     if (idHi < 0 || idHi > MAX_ID_HI || (idHi === 0 && idLo === 0)) return this.reject(RejectReason.BAD_ORDER_ID, ci, w);
     const id = idHi * TWO_32 + (idLo >>> 0);
-    if (this.ids.get(id) >= 0) return this.reject(RejectReason.DUPLICATE_ORDER_ID, ci, w);
+    if (this.ids.get(id, this.of) >= 0) return this.reject(RejectReason.DUPLICATE_ORDER_ID, ci, w);
     const qty = rd(ci, w + 10);
     if (qty < s.minQty || qty > s.maxQty) return this.reject(RejectReason.BAD_QUANTITY, ci, w);
     if (!multipleOf(qty, s.lotSize)) return this.reject(RejectReason.BAD_LOT, ci, w);
@@ -489,7 +490,7 @@ export class Book {
       this.of[8 * o + F_LEAVES] = leaves;
       this.oi[16 * o + I_OWNER] = owner;
       this.oi[16 * o + I_META] = side | (flags << 8) | (stp << 16);
-      this.ids.set(id, o);
+      this.ids.add(id, o);
       if (owner !== 0) this.ownerAppend(o, owner);
       this.live++;
       this.rest(o);
@@ -506,7 +507,7 @@ export class Book {
       this.reject(RejectReason.BAD_ORDER_ID, ci, w);
       return -1;
     }
-    const o = this.ids.get(idHi * TWO_32 + (idLo >>> 0));
+    const o = this.ids.get(idHi * TWO_32 + (idLo >>> 0), this.of);
     if (o < 0) {
       this.reject(RejectReason.UNKNOWN_ORDER, ci, w);
       return -1;
@@ -615,7 +616,7 @@ export class Book {
 
   order(id: number): RestingOrder | null {
     if (!Number.isSafeInteger(id) || id < 1) return null;
-    const o = this.ids.get(id);
+    const o = this.ids.get(id, this.of);
     if (o < 0) return null;
     return {
       orderId: id, owner: (this.oi[16 * o + I_OWNER]! >>> 0), side: (this.oi[16 * o + I_META]! & 0xff), price: this.of[8 * o + F_PRICE]!,
@@ -773,7 +774,7 @@ export class Book {
       this.of[8 * o + F_LEAVES] = leaves[i]!;
       this.oi[16 * o + I_OWNER] = owners[i]!;
       this.oi[16 * o + I_META] = sides[i]! | (flags[i]! << 8) | (stps[i]! << 16);
-      this.ids.set(ids[i]!, o);
+      this.ids.add(ids[i]!, o);
       this.live++;
       this.rest(o);
     }
@@ -792,7 +793,7 @@ export class Book {
     this.freeSlot = -1;
     this.usedSlots = 0;
     this.live = 0;
-    this.ids = new IntMap(cap);
+    this.ids = new IdIndex(cap);
     this.bids.clear();
     this.asks.clear();
     this.owners = new IntMap(64);
@@ -822,7 +823,7 @@ export class Book {
           }
           const l = this.of[8 * o + F_LEAVES]!;
           if (!(l > 0) || !Number.isSafeInteger(l)) throw new Error(`order ${this.of[8 * o + F_ID]} has leaves ${l}`);
-          if (this.ids.get(this.of[8 * o + F_ID]!) !== o) throw new Error(`order ${this.of[8 * o + F_ID]} missing from the id index`);
+          if (this.ids.get(this.of[8 * o + F_ID]!, this.of) !== o) throw new Error(`order ${this.of[8 * o + F_ID]} missing from the id index`);
           sum += l;
           cnt++;
           prev = o;

@@ -104,3 +104,94 @@ export class IntMap {
     }
   }
 }
+
+/**
+ * The order-id index of a book: id -> order slot, specialised to save memory and cache
+ * footprint. Each table entry is two int32 words, (slot + 1, 32-bit hash of the id); the id
+ * itself is NOT stored: a lookup confirms a hash match by reading the id from the order
+ * record (`of[8 * slot]`), which the caller is about to use anyway. Deletion and growth use
+ * the stored hash, so they never touch order records.
+ * Linear probing, load <= 1/2, backward-shift deletion. Memory: 8 bytes per table slot,
+ * 2-4 slots per order (16-32 bytes per order; half of IntMap's).
+ */
+export class IdIndex {
+  /** [slot+1, hash, slot+1, hash, ...]; slot+1 == 0 marks an empty entry. */
+  private t: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity * 2) cap *= 2;
+    this.t = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+  }
+
+  /** Slot of order `id` (whose record id lives at of[8 * slot]), or -1. */
+  get(id: number, of: Float64Array): number {
+    const t = this.t;
+    const mask = this.mask;
+    const h = hashKey(id);
+    let i = h & mask;
+    for (;;) {
+      const s = t[2 * i]!;
+      if (s === 0) return -1;
+      if (t[2 * i + 1] === h && of[8 * (s - 1)] === id) return s - 1;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** Adds id -> slot; id must not be present. Amortized O(1). */
+  add(id: number, slot: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    this.place(hashKey(id), slot + 1);
+    this.size++;
+  }
+
+  private place(h: number, s1: number): void {
+    const t = this.t;
+    const mask = this.mask;
+    let i = h & mask;
+    while (t[2 * i] !== 0) i = (i + 1) & mask;
+    t[2 * i] = s1;
+    t[2 * i + 1] = h;
+  }
+
+  /** Removes the entry of order `id` held in `slot` (matched by slot: no record read). */
+  remove(id: number, slot: number): void {
+    const t = this.t;
+    const mask = this.mask;
+    const s1 = slot + 1;
+    let i = hashKey(id) & mask;
+    for (;;) {
+      const s = t[2 * i]!;
+      if (s === s1) break;
+      if (s === 0) return;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const sj = t[2 * j]!;
+      if (sj === 0) break;
+      const hj = t[2 * j + 1]!;
+      const home = hj & mask;
+      if (i <= j ? i < home && home <= j : i < home || home <= j) continue;
+      t[2 * i] = sj;
+      t[2 * i + 1] = hj;
+      i = j;
+    }
+    t[2 * i] = 0;
+    this.size--;
+  }
+
+  private grow(): void {
+    const old = this.t;
+    const cap = (this.mask + 1) * 2;
+    this.t = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i] !== 0) this.place(old[i + 1]!, old[i]!);
+    }
+  }
+}
