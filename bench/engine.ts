@@ -54,7 +54,7 @@
 import { fork } from 'node:child_process';
 import inspector from 'node:inspector';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -131,12 +131,11 @@ export interface Result {
   cpu_util: number;
   other_load_cores: number;
   info: string;
-  /** First 12 hex digits of build/Release/simex_engine.node's SHA-256 when the child ran
-   *  (others rebuild it during a run: rows with different hashes measured different code). */
-  addon_sha256: string | null;
+  /** See codeHash: which build of the implementation this row measured. */
+  code_sha256: string | null;
   mix: MixCounts;
   mix_summary: string;
-  vs_peer?: { ops_per_sec: number; p50: number; p99: number; p999: number; bytes_per_order_rss: number };
+  vs_peer?: { ops_per_sec: number; ops_per_cpu_sec: number; p50: number; p99: number; p999: number; bytes_per_order_rss: number };
   seed: number;
   batch: number;
   node: string;
@@ -147,9 +146,25 @@ export interface Result {
 
 const nowNs = (): number => Number(process.hrtime.bigint());
 
-function addonHash(): string | null {
+/**
+ * First 12 hex digits of a SHA-256 over the code an implementation runs, read when the child
+ * starts: the addon file (native-*) or the compiled TS engine + codec (ts). Other sessions
+ * rebuild both during a run; rows with different hashes measured different code.
+ */
+function codeHash(impl: ImplName): string | null {
   try {
-    return createHash('sha256').update(readFileSync(path.join(repoRoot, 'build/Release/simex_engine.node'))).digest('hex').slice(0, 12);
+    const h = createHash('sha256');
+    if (impl.startsWith('native')) {
+      h.update(readFileSync(path.join(repoRoot, 'build/Release/simex_engine.node')));
+    } else if (impl === 'ts') {
+      const dir = path.join(here.includes(`${path.sep}dist${path.sep}`) ? path.resolve(here, '..') : repoRoot, 'src/engine');
+      const files = [...readdirSync(path.join(dir, 'ts')).filter((f) => f.endsWith('.js')).map((f) => path.join(dir, 'ts', f)).sort(),
+        path.join(dir, 'codec.js')];
+      for (const f of files) h.update(readFileSync(f));
+    } else {
+      return null;
+    }
+    return h.digest('hex').slice(0, 12);
   } catch {
     return null;
   }
@@ -285,7 +300,7 @@ async function startProfile(): Promise<{ stop(file: string): Promise<void> }> {
 async function runChild(spec: ChildSpec): Promise<Result> {
   const { impl, resting, opts } = spec;
   const budgetNs = opts.budgetSec * 1e9;
-  const sha = impl.startsWith('native') ? addonHash() : null; // before the addon is loaded
+  const sha = codeHash(impl); // before the engine is loaded
   const wl = generateMix({ name: 'mix', seed: opts.seed, resting, ops: opts.warmup + opts.ops + opts.latOps });
   const r = await makeRunner(impl, wl, opts.batch, opts.latBatch);
 
@@ -394,7 +409,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
     cpu_util: Math.round(ownCores * 100) / 100,
     other_load_cores: Math.round(Math.max(0, busyCores(s0, s1) - ownCores) * 100) / 100,
     info: r.info,
-    addon_sha256: sha,
+    code_sha256: sha,
     mix: wl.mix,
     mix_summary: describeMix(wl),
     seed: opts.seed,
@@ -444,13 +459,14 @@ function printHeader(env: EnvInfo, opts: Options, engines: Record<string, string
     'each implementation in a fresh child process');
 }
 
-const COLS = ['implementation', 'ops', 'ops/s', 'best seg', 'ops/cpu-s', 'ns/op', 'p50', 'p99', 'p99.9', 'B/order heap', 'B/order RSS', '×peer ops/s', '×peer p99', 'check', 'cpu', 'other'];
+const COLS = ['implementation', 'ops', 'ops/s', 'best seg', 'ops/cpu-s', 'ns/op', 'p50', 'p99', 'p99.9', 'B/order heap', 'B/order RSS', '×peer ops/s', '×peer cpu-s', '×peer p99', 'check', 'cpu', 'other'];
 
 function row(r: Result): string[] {
   return [
     r.implementation, fmtInt(r.ops), fmtRate(r.ops_per_sec), fmtRate(r.ops_per_sec_best_segment), fmtRate(r.ops_per_cpu_sec), r.ns_per_op.toFixed(0), fmtNs(r.p50_ns), fmtNs(r.p99_ns),
     fmtNs(r.p999_ns), fmtInt(r.bytes_per_order_heap), fmtInt(r.bytes_per_order_rss),
-    r.vs_peer ? `${r.vs_peer.ops_per_sec.toFixed(1)}×` : '-', r.vs_peer ? `${r.vs_peer.p99.toFixed(1)}×` : '-',
+    r.vs_peer ? `${r.vs_peer.ops_per_sec.toFixed(1)}×` : '-', r.vs_peer ? `${r.vs_peer.ops_per_cpu_sec.toFixed(1)}×` : '-',
+    r.vs_peer ? `${r.vs_peer.p99.toFixed(1)}×` : '-',
     r.resting_ok ? `ok ${fmtInt(r.resting_after)}`
       : `BAD ${r.resting_after}/${r.expected_resting_after} rej ${r.checked_rejects}`,
     r.cpu_util.toFixed(2), r.other_load_cores.toFixed(2),
@@ -470,6 +486,7 @@ function addPeerRatios(results: Result[]): void {
     if (r.error || r === peer) continue;
     r.vs_peer = {
       ops_per_sec: Math.round((r.ops_per_sec / peer.ops_per_sec) * 10) / 10,
+      ops_per_cpu_sec: Math.round((r.ops_per_cpu_sec / peer.ops_per_cpu_sec) * 10) / 10,
       p50: Math.round((peer.p50_ns / r.p50_ns) * 10) / 10,
       p99: Math.round((peer.p99_ns / r.p99_ns) * 10) / 10,
       p999: Math.round((peer.p999_ns / r.p999_ns) * 10) / 10,
@@ -485,19 +502,25 @@ function targetLines(all: Result[]): string[] {
   const by = (impl: ImplName): Result[] => all.filter((r) => r.implementation === impl && !r.error);
   const nb = by('native-batch');
   const ts = by('ts');
-  for (const r of nb) out.push(`${ok(r.ops_per_sec >= 5e6)} native-batch >= 5M ops/s at ${fmtInt(r.resting_orders)}: ${fmtRate(r.ops_per_sec)}`);
-  for (const r of ts) out.push(`${ok(r.ops_per_sec >= 1.5e6)} ts >= 1.5M ops/s at ${fmtInt(r.resting_orders)}: ${fmtRate(r.ops_per_sec)}`);
+  const cpuNote = (r: Result): string => ` (per CPU-second ${fmtRate(r.ops_per_cpu_sec)}, child had ${r.cpu_util} cores, others ${r.other_load_cores})`;
+  for (const r of nb) out.push(`${ok(r.ops_per_sec >= 5e6)} native-batch >= 5M ops/s at ${fmtInt(r.resting_orders)}: ${fmtRate(r.ops_per_sec)}${cpuNote(r)}`);
+  for (const r of ts) out.push(`${ok(r.ops_per_sec >= 1.5e6)} ts >= 1.5M ops/s at ${fmtInt(r.resting_orders)}: ${fmtRate(r.ops_per_sec)}${cpuNote(r)}`);
   for (const [name, rs] of [['native-batch', nb], ['ts', ts]] as const) {
     if (rs.length < 2) continue;
     const base = rs.reduce((a, b) => (a.resting_orders <= b.resting_orders ? a : b));
     for (const r of rs) {
       if (r === base) continue;
       const d = r.ops_per_sec / base.ops_per_sec - 1;
-      out.push(`${ok(Math.abs(d) <= 0.3)} ${name} within ±30% from ${fmtInt(base.resting_orders)} to ${fmtInt(r.resting_orders)}: ${(d * 100).toFixed(0)}%`);
+      const dc = r.ops_per_cpu_sec / base.ops_per_cpu_sec - 1;
+      out.push(`${ok(Math.abs(d) <= 0.3)} ${name} within ±30% from ${fmtInt(base.resting_orders)} to ${fmtInt(r.resting_orders)}: ` +
+        `${(d * 100).toFixed(0)}% (per CPU-second ${(dc * 100).toFixed(0)}%)`);
     }
   }
   for (const r of nb) {
-    if (r.vs_peer) out.push(`${ok(r.vs_peer.ops_per_sec >= 20)} native-batch >= 20× peer at ${fmtInt(r.resting_orders)}: ${r.vs_peer.ops_per_sec}×`);
+    if (r.vs_peer) {
+      out.push(`${ok(r.vs_peer.ops_per_sec >= 20)} native-batch >= 20× peer at ${fmtInt(r.resting_orders)}: ${r.vs_peer.ops_per_sec}× ` +
+        `(per CPU-second: ${r.vs_peer.ops_per_cpu_sec}×)`);
+    }
   }
   return out;
 }
@@ -555,6 +578,12 @@ async function parent(opts: Options): Promise<void> {
       out(table(results.map(row)));
     }
   }
+  const warnings: string[] = [];
+  for (const impl of opts.impls) {
+    const hs = new Set(all.filter((r) => r.implementation === impl && r.code_sha256).map((r) => r.code_sha256));
+    if (hs.size > 1) warnings.push(`WARNING: ${impl} code changed during the run (builds ${[...hs].join(', ')}): compare its rows with care`);
+  }
+  for (const w of warnings) out(w);
   if (!opts.json) {
     out('');
     out('p50/p99/p99.9: per-op latency; batched implementations time process() calls of ' +
@@ -568,7 +597,7 @@ async function parent(opts: Options): Promise<void> {
     const dir = path.join(repoRoot, 'bench', 'results');
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `engine-${env.date.replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ env, memory_latency: memLat, options: opts, engines, results: all, targets: targetLines(all) }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ env, memory_latency: memLat, options: opts, engines, results: all, targets: targetLines(all), warnings }, null, 2)}\n`);
     out(`results written to ${path.relative(process.cwd(), file)}`);
   }
 }
