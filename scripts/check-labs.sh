@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Runs the commands of docs/labs/*.md (the four learning paths) against simex servers this
+# script starts itself on free loopback ports, and checks that each does what the lab says
+# you should see. One line per step: "OK|FAIL|SKIP <step> <detail>". Exit 1 if any FAIL.
+#
+# usage: scripts/check-labs.sh [--only PREFIX] [--with-clinic]
+#   --only PREFIX   run only steps whose name starts with PREFIX (obs, chaos, ebpf, prof, perf)
+#   --with-clinic   also run the clinic doctor/flame steps (best effort: reported, never FAIL)
+# Differences from the docs, on purpose: the port is a free one instead of 8080, the PID is
+# the server this script started (the docs' `pgrep -n -f 'simex.js start'` could pick another
+# server on a shared machine), durations are a few seconds instead of 10-30.
+# Steps that need a missing tool (bpftrace/root, perf, go, promtool, stress-ng) are SKIP
+# locally and FAIL when CI=true. bpftrace labs are covered in depth by test/bpf/.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/scripts/profile-lib.sh"
+cd "$ROOT"
+
+only='' clinic=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --only) only=$2; shift 2 ;;
+    --with-clinic) clinic=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+WORK=$(mktemp -d /tmp/simex-check-labs.XXXXXX)
+FAILS=0
+SERVERS=()
+cleanup() { for p in "${SERVERS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+want() { [ -z "$only" ] || [[ $1 == "$only"* ]]; }
+ok() { echo "OK   $1 ${2:-}"; }
+fail() { echo "FAIL $1 ${2:-}"; FAILS=$((FAILS + 1)); }
+skip() {
+  if [ "${CI:-}" = true ]; then fail "$1" "(CI=true, required tool missing: $2)"; else echo "SKIP $1 ($2)"; fi
+}
+# step NAME CMD... : runs CMD (a shell string) with output in $WORK/NAME.out; OK on exit 0.
+step() {
+  local name=$1; shift
+  want "$name" || return 0
+  if bash -c "$*" > "$WORK/$name.out" 2>&1; then ok "$name"; else fail "$name" "$(tail -n 5 "$WORK/$name.out" | tr '\n' ' ' | cut -c1-400)"; fi
+}
+has() { command -v "$1" >/dev/null 2>&1; }
+
+# start_server VAR_PREFIX ENV... : starts bin/simex.js on a free port; sets ${P}_PORT ${P}_PID ${P}_LOG
+start_server() {
+  local prefix=$1; shift
+  local port log pid
+  port=$(free_port); log="$WORK/server-$prefix.log"
+  env SIMULATION_ENABLED=false "$@" node "$ROOT/bin/simex.js" start --port "$port" --host 127.0.0.1 --log-level info > "$log" 2>&1 &
+  pid=$!
+  SERVERS+=("$pid")
+  wait_health "$port" 60 || { fail "start-$prefix" "$(tail -n 5 "$log" | tr '\n' ' ')"; return 1; }
+  printf -v "${prefix}_PORT" '%s' "$port"; printf -v "${prefix}_PID" '%s' "$pid"; printf -v "${prefix}_LOG" '%s' "$log"
+}
+
+ensure_tools || { echo "FAIL build (dist/ missing)"; exit 1; }
+export LOAD_RATE=${LOAD_RATE:-3000}
+
+# ----------------------------------------------------------------------------- path 1
+if want obs || want chaos; then
+start_server S DEBUG_ENDPOINTS=1 SIMEX_TEST_ROUTES=true SHARDS=2 ENGINE=native || exit 1
+B="http://127.0.0.1:$S_PORT"
+export B S_PORT S_PID S_LOG WORK
+
+step obs-health "curl -s $B/health | jq -e '{status, services} | .status != null and (.services | length) > 0'"
+step obs-api-metrics "curl -s $B/api/metrics | jq -e '{order_count, trade_count, p50_latency_us, p99_latency_us, engine_latency} | .order_count != null'"
+step obs-prom-metrics "curl -s $B/metrics | grep -E '^# HELP simex_(orders_total|order_ack_duration_seconds|engine_batches_total) '"
+if has promtool; then step obs-promtool "curl -s $B/metrics | promtool check metrics"; else want obs-promtool && skip obs-promtool promtool; fi
+step obs-loadgen "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 4s --json | jq -e '.counters.acked > 0 and .achieved_rate > 0'"
+step obs-dashboard "test \"\$(curl -s -o /dev/null -w '%{http_code}' $B/dashboard)\" = 200"
+step obs-flamegraph-cpu "out=\$(scripts/generate-flamegraph.sh cpu 3 $S_PORT --out \$WORK/fg-cpu) && test \"\$(echo \"\$out\" | tail -n1)\" = \$WORK/fg-cpu/flamegraph.svg && grep -q 'thread shard-0' \$WORK/fg-cpu/flamegraph.svg && head -3 \$WORK/fg-cpu/top.txt"
+if has go; then
+  step obs-pprof "export HOME=\$WORK GOCACHE=\$WORK/gocache; go tool pprof -top \$WORK/fg-cpu/profile.pb.gz | head -20 | grep -q 'Type: cpu' && go tool pprof -top -tagfocus=thread=shard-0 \$WORK/fg-cpu/profile.pb.gz | head >/dev/null && curl -sf -o \$WORK/cpu.pb.gz '$B/debug/pprof/profile?seconds=2&thread=all' && go tool pprof -top \$WORK/cpu.pb.gz | grep -q 'Type: cpu'"
+else want obs-pprof && skip obs-pprof "go (golang-go)"; fi
+step obs-flamegraph-heap "out=\$(scripts/generate-flamegraph.sh heap 2 $S_PORT --out \$WORK/fg-heap) && test \"\$(echo \"\$out\" | tail -n1)\" = \$WORK/fg-heap/heap.svg && test -s \$WORK/fg-heap/main.heapsnapshot"
+step obs-logs "jq -c 'select(.level == \"WARN\" or .level == \"ERROR\")' $S_LOG >/dev/null && jq -r '.msg' $S_LOG | sort | uniq -c | sort -rn | head | grep -q 'HTTP server listening'"
+
+# ----------------------------------------------------------------------------- path 2
+step chaos-steady "curl -s $B/health | jq -e -r '.status == \"healthy\" or .status == \"degraded\"' && curl -s $B/api/symbols | jq -e -r '.symbols[] | \"\(.symbol) shard \(.shard) \(.status)\"' && node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 3s --json | jq -e '{achieved: .achieved_rate, p99_us: .latency_us.corrected.p99, rejected: .counters.rejected, errors: .counters.errors} | .achieved > 0'"
+ORDER_BTC='{"symbol":"BTCUSD","side":"buy","price":50000,"quantity":0.01}'
+ORDER_ETH='{"symbol":"ETHUSD","side":"buy","price":3000,"quantity":0.01}'
+export ORDER_BTC ORDER_ETH
+step chaos-halt "curl -s -X POST $B/admin/trading/halt | jq -e . && test \"\$(curl -s -o /dev/null -w '%{http_code}' -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\")\" = 503 && curl -s $B/api/orderbook/BTCUSD | jq -e '{best_bid, best_ask, status} | .status == \"halted\"' && curl -s -X POST $B/admin/trading/resume | jq -e . && curl -s $B/admin/trading/status | jq -e . && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e '.status == \"active\" or .status == \"filled\" or .status == \"partially_filled\"'"
+if has stress-ng; then
+  step chaos-cpu "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 8s --json > \$WORK/cpu-load.json & sleep 2; stress-ng --cpu \"\$(nproc)\" --timeout 4s >/dev/null; wait; jq -e '.counters.acked > 0' \$WORK/cpu-load.json"
+else want chaos-cpu && skip chaos-cpu stress-ng; fi
+step chaos-freeze "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 6s --json > \$WORK/freeze.json & sleep 2; kill -STOP $S_PID; sleep 2; kill -CONT $S_PID; wait; jq -e '.counters.acked == .counters.sent and .latency_us.corrected.max >= 1500000' \$WORK/freeze.json"
+step chaos-shard-crash "curl -s $B/api/symbols | jq -e -r '.symbols[] | \"\(.symbol) shard \(.shard)\"' && curl -s -X POST '$B/admin/test/shards/1/crash?how=throw' | jq -e '.shard == 1' && sleep 1 && curl -s $B/health | jq -e '{status, services} | .status == \"unhealthy\" and .services[\"shard-1\"] == \"down\"' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_ETH\" | jq -e '.code == \"SHARD_UNAVAILABLE\"' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e -r .status"
+if want chaos-shutdown; then
+  kill -TERM "$S_PID"; code=0; wait "$S_PID" || code=$?
+  if [ "$code" = 0 ] && grep -q 'initiating graceful shutdown' "$S_LOG"; then ok chaos-shutdown "exit code $code"; else fail chaos-shutdown "exit code $code"; fi
+else kill -INT "$S_PID" 2>/dev/null; wait "$S_PID" 2>/dev/null; fi
+fi
+
+# ----------------------------------------------------------------------------- path 3
+if has bpftrace && [ "$(id -u)" = 0 ]; then
+  if want ebpf; then
+    start_server E ENGINE=native SHARDS=2 DEBUG_ENDPOINTS=1 || exit 1
+    export E_PID E_PORT
+    node bin/simex.js loadgen --port "$E_PORT" --rate 3000 --duration 120s --quiet > "$WORK/ebpf-load.log" 2>&1 &
+    EL=$!
+    sleep 1
+    step ebpf-check-scripts "bpf/check-scripts.sh"
+    step ebpf-match-latency "bpf/run-lab.sh match-latency $E_PID 2 | grep -E '@batch_ns\['"
+    step ebpf-ops-per-book "bpf/run-lab.sh ops-per-book $E_PID 2 | grep -E '^[0-9:]{8} +[1-9]'"
+    step ebpf-syscalls "bpf/ensure-tracefs.sh && timeout -s INT 40 bpftrace -e 'tracepoint:syscalls:sys_enter_* /pid == $E_PID/ { @[probe] = count(); }' | grep -E '@\[tracepoint:syscalls:sys_enter_(futex|sendto|write|epoll_wait)\]'"
+    kill -INT "$EL" 2>/dev/null; wait "$EL" 2>/dev/null
+    kill -INT "$E_PID"; wait "$E_PID" 2>/dev/null
+  fi
+else want ebpf && skip ebpf "bpftrace and root"; fi
+step prof-cpu-prof "ENGINE=ts SHARDS=2 scripts/profile-cpu-prof.sh 3 --out \$WORK/cpu-prof 2>&1 | tee /dev/stderr | grep -q 'exited cleanly; 3 thread profile' && grep -l '\"onNew\"\|\"match\"' \$WORK/cpu-prof/thread-*.cpuprofile"
+step prof-0x "scripts/profile-0x.sh 3 --out \$WORK/zx | tail -n1 | grep -q 'flamegraph.html\$'"
+if has perf; then
+  step prof-perf "SHARDS=1 scripts/profile-perf.sh 3 --out \$WORK/perf | tail -n1 | grep -q 'perf.svg\$' && grep -q 'JS:' \$WORK/perf/perf.txt"
+else want prof-perf && skip prof-perf "perf (linux-perf)"; fi
+if [ "$clinic" = 1 ] && want prof-clinic; then
+  for t in doctor flame; do
+    if scripts/clinic-profile.sh "$t" 5 --out "$WORK/clinic-$t" --timeout 180 > "$WORK/clinic-$t.out" 2>&1; then ok "prof-clinic-$t" "(best effort)"; else echo "SKIP prof-clinic-$t (best effort: clinic did not finish; see docs)"; fi
+  done
+fi
+
+# ----------------------------------------------------------------------------- path 4
+if want perf; then
+  start_server P SHARDS=2 || exit 1
+  start_server T ENGINE=ts SHARDS=2 || exit 1
+  export P_PORT T_PORT
+  step perf-baseline "node bin/simex.js loadgen --port $P_PORT --rate 3000 --duration 4s --json > \$WORK/baseline.json && jq -e '.achieved_rate > 0' \$WORK/baseline.json && curl -s http://127.0.0.1:$P_PORT/health | jq -e .engine"
+  step perf-engine-bench "timeout 300 node dist/bench/engine.js --quick --impl native-batch,ts --no-file | grep -E '^(native-batch|ts) '"
+  step perf-rate-step "for r in 2000 4000; do node bin/simex.js loadgen --port $P_PORT --rate \$r --duration 3s --json | jq -e -c \"{rate: \$r, achieved: .achieved_rate, p99: .latency_us.corrected.p99}\" || exit 1; done"
+  step perf-ts-compare "node bin/simex.js loadgen --port $T_PORT --rate 3000 --duration 4s --json > \$WORK/ts.json && jq -e -s '.[0] as \$a | .[1] as \$b | {baseline_p99: \$a.latency_us.corrected.p99, ts_p99: \$b.latency_us.corrected.p99} | .ts_p99 > 0' \$WORK/baseline.json \$WORK/ts.json"
+fi
+
+echo "check-labs: $FAILS failed"
+[ "$FAILS" = 0 ]
