@@ -25,6 +25,8 @@ export const STREAM_SPECS: InstrumentSpec[] = [
   { symbol: 'AAAUSD', priceDecimals: 2, qtyDecimals: 0, tickSize: 5, lotSize: 10, minQty: 10, maxQty: 100_000, minPrice: 5, maxPrice: 1_000_000, bandBps: 0, maxOrders: 5000 },
   { symbol: 'BBBUSD', priceDecimals: 2, qtyDecimals: 0, tickSize: 1, lotSize: 1, minQty: 1, maxQty: 5_000, minPrice: 1, maxPrice: 100_000, bandBps: 300, maxOrders: 5000 },
   { symbol: 'CCCUSD', priceDecimals: 0, qtyDecimals: 0, tickSize: 10, lotSize: 100, minQty: 100, maxQty: 10_000, minPrice: 10, maxPrice: 10_000, bandBps: 0, maxOrders: 40 },
+  // Prices above 2^32 and an odd tick/lot: exercises the 64-bit paths and non-int32 modulo.
+  { symbol: 'DDDUSD', priceDecimals: 2, qtyDecimals: 0, tickSize: 3, lotSize: 7, minQty: 7, maxQty: 7_000_000, minPrice: 3, maxPrice: 3 * 2 ** 37, bandBps: 50, maxOrders: 3000 },
 ];
 
 interface BookGen {
@@ -46,7 +48,9 @@ export class StreamGen {
     this.r = prng(seed);
     this.books = specs.map((spec) => ({
       spec,
-      mid: Math.round((spec.minPrice * 50 + 1000) / spec.tickSize) * spec.tickSize,
+      mid: spec.maxPrice > 1e9
+        ? Math.round(spec.maxPrice / 8 / spec.tickSize) * spec.tickSize
+        : Math.round((spec.minPrice * 50 + 1000) / spec.tickSize) * spec.tickSize,
       ids: [], owners: [], prices: [], qtys: [],
     }));
   }
@@ -105,7 +109,9 @@ export class StreamGen {
       let qty = this.qty(b);
       if (roll > 0.95) qty *= 5 + this.int(20); // big sweeps
       if (roll > 0.99 && b.spec.lotSize > 1) qty += 1; // off lot
-      b.ids.push(id); b.owners.push(owner); b.prices.push(price); b.qtys.push(qty);
+      // Ids that can rest (GTC) are remembered for later cancels/amends; IOC/FOK/market ids
+      // only sometimes (they make UNKNOWN_ORDER cases).
+      if (tif === Tif.GTC || this.r() < 0.1) { b.ids.push(id); b.owners.push(owner); b.prices.push(price); b.qtys.push(qty); }
       w.newOrder({ book: bi, orderId: id, owner, side, ordType, tif, flags, stp, price, qty, ts });
     } else if (x < 0.72 && b.ids.length > 0) {
       const j = this.knownIdx(b);
@@ -158,7 +164,7 @@ export class StreamGen {
       case 12: w.newOrder({ ...base, stp: 5 + this.int(251) }); break;
       case 13: w.newOrder({ ...base, orderId: this.pick([0, -1, -(2 ** 40)]) }); break;
       case 14: w.newOrder({ ...base, orderId: 2n ** 53n + BigInt(this.int(5)) }); break;
-      case 15: w.newOrder({ ...base, book: 3 + this.int(65533) }); break;
+      case 15: w.newOrder({ ...base, book: this.books.length + this.int(65536 - this.books.length) }); break;
       case 16: w.cancel({ book: bi, orderId: 2n ** 63n - 1n, owner, ts }); break;
       case 17: w.amend({ book: bi, orderId: this.knownId(b), owner, price: base.price, qty: 2n ** 60n, ts }); break;
       case 18: {
@@ -166,7 +172,7 @@ export class StreamGen {
         const rec = new Uint8Array(CMD_SIZE);
         for (let i = 0; i < CMD_SIZE; i++) rec[i] = this.int(256);
         rec[CmdOff.type] = this.pick([0, 1, 2, 3, 4, 5, 200]);
-        rec[CmdOff.book] = this.int(4);
+        rec[CmdOff.book] = this.int(this.books.length + 1);
         rec[CmdOff.book + 1] = 0;
         w.writeRaw(rec);
         break;
