@@ -65,15 +65,17 @@ export interface LatencySnapshot {
 }
 
 export class LatencyRecorder {
-  readonly hdr: Histogram = newHdr();
+  readonly hdr: Histogram;
   readonly boundsNs: Float64Array;
   buckets: Float64Array;
   count = 0;
   sumNs = 0;
 
-  constructor(readonly boundsSeconds: readonly number[]) {
+  /** `withHdr = false`: Prometheus buckets only (record() skips the HDR histogram). */
+  constructor(readonly boundsSeconds: readonly number[], private readonly withHdr = true) {
     this.boundsNs = Float64Array.from(boundsSeconds, (s) => Math.round(s * 1e9));
     this.buckets = new Float64Array(boundsSeconds.length + 1);
+    this.hdr = newHdr();
   }
 
   /** Record `count` occurrences of `ns` (rounded, clamped to [1, 60 s]). */
@@ -82,7 +84,7 @@ export class LatencyRecorder {
     let v = Math.round(ns);
     if (!(v >= 1)) v = 1; // also catches NaN
     if (v > HIGHEST_TRACKABLE_NS) v = HIGHEST_TRACKABLE_NS;
-    this.hdr.recordValueWithCount(v, count);
+    if (this.withHdr) this.hdr.recordValueWithCount(v, count);
     const b = this.boundsNs;
     let i = 0;
     while (i < b.length && v > b[i]!) i++;

@@ -212,8 +212,8 @@ export class Simulator {
     const wasRunning = this.timer !== null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (wasRunning || this.mm.conn || this.taker.conn) this.log.info({}, 'Stopping simulation');
     await this.closeConns();
+    if (wasRunning) this.log.info({ reason }, 'Market simulation stopped');
     this.st = 'disabled';
     this.reason = reason;
     this.startedAt = null;

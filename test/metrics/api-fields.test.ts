@@ -36,6 +36,26 @@ describe('apiMetrics() fields', () => {
     hub.close();
   });
 
+  it('keeps ack latency samples in the ~60 s window after the second closes, then drops them', () => {
+    let t = 1_700_000_000_000;
+    const hub = new MetricsHub({ symbols: ['BTCUSD'], timer: false, defaultMetrics: false, now: () => t });
+    for (let i = 0; i < 10; i++) hub.recordE2E(100_000);
+    t += 1000;
+    hub.tick();
+    for (let s = 0; s < 30; s++) {
+      t += 1000;
+      hub.tick();
+    }
+    let m = hub.apiMetrics() as Record<string, any>;
+    expect(m.latency_samples).toBe(10);
+    expect(m.avg_latency).toBe('0.100ms');
+    t += 80_000;
+    hub.tick();
+    m = hub.apiMetrics() as Record<string, any>;
+    expect(m.latency_samples).toBe(0);
+    hub.close();
+  });
+
   it('reports null latency when nothing was measured, never a made-up number', () => {
     const hub = new MetricsHub({ symbols: ['BTCUSD'], timer: false, defaultMetrics: false });
     const m = hub.apiMetrics() as Record<string, unknown>;
