@@ -22,43 +22,49 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  let server;
+  // Signal handlers first: a signal during start-up waits for start-up, then stops cleanly.
+  let serverP: ReturnType<typeof startServer> | null = null;
+  let resolveExit!: (code: number) => void;
+  const exitP = new Promise<number>((r) => { resolveExit = r; });
+  let signalled = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal: sig }, 'Second signal: exiting now');
+      process.exit(130);
+    }
+    signalled = true;
+    const name = sig === 'SIGINT' ? 'interrupt' : sig === 'SIGTERM' ? 'terminated' : sig;
+    logger.info({ signal: sig }, `Received signal ${name}, initiating graceful shutdown...`);
+    const hard = setTimeout(() => {
+      logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'Graceful shutdown timed out: forcing exit');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    hard.unref();
+    if (!serverP) {
+      resolveExit(0);
+      return;
+    }
+    serverP.then((server) => server.stop(`signal ${sig}`)).then(
+      () => {
+        clearTimeout(hard);
+        resolveExit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err: String((err as Error)?.stack ?? err) }, 'Shutdown failed');
+        resolveExit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  serverP = startServer(config, { logger });
   try {
-    server = await startServer(config, { logger });
+    await serverP;
   } catch (err) {
     logger.fatal({ err: String((err as Error)?.stack ?? err) }, 'Application failed to start');
-    return 1;
+    process.exit(1);
   }
-  return new Promise<number>((resolve) => {
-    let signalled = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (signalled) {
-        logger.warn({ signal: sig }, 'Second signal: exiting now');
-        process.exit(130);
-      }
-      signalled = true;
-      const name = sig === 'SIGINT' ? 'interrupt' : sig === 'SIGTERM' ? 'terminated' : sig;
-      logger.info({ signal: sig }, `Received signal ${name}, initiating graceful shutdown...`);
-      const hard = setTimeout(() => {
-        logger.error({ timeout_ms: config.shutdownTimeoutMs }, 'Graceful shutdown timed out: forcing exit');
-        process.exit(1);
-      }, config.shutdownTimeoutMs);
-      hard.unref();
-      server.stop(`signal ${sig}`).then(
-        () => {
-          clearTimeout(hard);
-          resolve(0);
-        },
-        (err: unknown) => {
-          logger.error({ err: String((err as Error)?.stack ?? err) }, 'Shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }).then((code) => {
-    // Workers are stopped and the App is closed: a normal exit (node --cpu-prof writes here).
-    process.exit(code);
-  });
+  const code = await exitP;
+  // Workers are stopped and the App is closed: a normal exit (node --cpu-prof writes here).
+  process.exit(code);
 }
