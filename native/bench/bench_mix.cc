@@ -1,5 +1,5 @@
 // Core-only (no Node) throughput of the "mix" workload, for profiling with perf:
-//   g++ -std=c++20 -O3 -g -fno-omit-frame-pointer -Inative/src native/src/book.cc \
+//   g++ -std=c++20 -O3 -g -fno-omit-frame-pointer -Inative/src native/src/book.cc 
 //       native/src/engine.cc native/bench/bench_mix.cc -o /tmp/bench_mix
 //   perf record -e cpu-clock -g /tmp/bench_mix 1000000
 // Same generator idea as mix.mjs: the stream is produced by replaying it through a separate

@@ -29,35 +29,37 @@ Book::Book(uint16_t index, const InstrumentSpec& spec)
 // ---------------------------------------------------------------------------------------
 // Event helpers. Every event: seq = ++seq_, ts and cmdType from the command.
 
-EvtRecord& Book::begin(EvtRecord& e, uint8_t type, uint8_t side, const CmdRecord& c) {
-  std::memset(&e, 0, sizeof e);
+// The record is written in place in the sink (no stack copy: a copy re-reads the narrow
+// header stores as wide loads and stalls on store forwarding). The reference is valid until
+// the next begin() (the sink may grow); callers fill the payload before emitting again.
+EvtRecord& Book::begin(EventSink& out, uint8_t type, uint8_t side, const CmdRecord& c) {
+  EvtRecord& e = out.next();
   e.type = type;
   e.side = side;
+  e.reason = 0;
   e.cmdType = c.type;
   e.book = index_;
+  e.flags = 0;
   e.seq = ++seq_;
   e.ts = c.ts;
+  for (int64_t& v : e.s) v = 0;
   return e;
 }
 
 void Book::reject(const CmdRecord& c, uint8_t reason, EventSink& out) {
-  EvtRecord e;
-  begin(e, evttype::REJECTED, c.side, c);
+  EvtRecord& e = begin(out, evttype::REJECTED, c.side, c);
   e.reason = reason;
   e.s[0] = c.orderId;  // raw 8 bytes (memcpy'd from the record, never re-encoded)
   e.s[1] = c.owner;
-  emit(e, out);
 }
 
 void Book::emitCancelledOrder(const Order& o, uint8_t reason, const CmdRecord& c, EventSink& out) {
-  EvtRecord e;
-  begin(e, evttype::CANCELLED, o.side, c);
+  EvtRecord& e = begin(out, evttype::CANCELLED, o.side, c);
   e.reason = reason;
   e.s[0] = o.id;
   e.s[1] = o.owner;
   e.s[2] = o.price;
   e.s[3] = o.leaves;
-  emit(e, out);
   SIMEX_PROBE_ORDER_CANCELLED(index_, o.id, o.leaves);
 }
 
@@ -65,14 +67,12 @@ void Book::emitCancelledOrder(const Order& o, uint8_t reason, const CmdRecord& c
 // protection price or 0), for IOC_REMAINDER (normative) and SELF_TRADE alike.
 void Book::emitCancelledTaker(const Taker& t, uint8_t reason, int64_t leaves, const CmdRecord& c,
                               EventSink& out) {
-  EvtRecord e;
-  begin(e, evttype::CANCELLED, t.side, c);
+  EvtRecord& e = begin(out, evttype::CANCELLED, t.side, c);
   e.reason = reason;
   e.s[0] = t.id;
   e.s[1] = t.owner;
   e.s[2] = t.price;
   e.s[3] = leaves;
-  emit(e, out);
   SIMEX_PROBE_ORDER_CANCELLED(index_, t.id, leaves);
 }
 
@@ -99,12 +99,10 @@ void Book::flushL2(const CmdRecord& c, EventSink& out) {
         count = levels_[li].count;
       }
     }
-    EvtRecord e;
-    begin(e, evttype::L2, t.side, c);
+    EvtRecord& e = begin(out, evttype::L2, t.side, c);
     e.s[0] = t.price;
     e.s[1] = qty;
     e.s[2] = count;
-    emit(e, out);
   }
   pending_.clear();
 }
@@ -302,14 +300,12 @@ bool Book::match(Taker& t, const CmdRecord& c, EventSink& out) {
             } else {
               m.leaves -= d;
               L.total -= d;
-              EvtRecord e;
-              begin(e, evttype::DECREMENTED, m.side, c);
+              EvtRecord& e = begin(out, evttype::DECREMENTED, m.side, c);
               e.s[0] = m.id;
               e.s[1] = m.owner;
               e.s[2] = m.price;
               e.s[3] = m.leaves;
               e.s[4] = d;
-              emit(e, out);
               touch(li);
             }
             if (t.leaves == d) {
@@ -318,14 +314,12 @@ bool Book::match(Taker& t, const CmdRecord& c, EventSink& out) {
               return true;
             }
             t.leaves -= d;
-            EvtRecord e;
-            begin(e, evttype::DECREMENTED, t.side, c);
+            EvtRecord& e = begin(out, evttype::DECREMENTED, t.side, c);
             e.s[0] = t.id;
             e.s[1] = t.owner;
             e.s[2] = t.market ? 0 : t.price;
             e.s[3] = t.leaves;
             e.s[4] = d;
-            emit(e, out);
             break;
           }
         }
@@ -334,8 +328,7 @@ bool Book::match(Taker& t, const CmdRecord& c, EventSink& out) {
         t.leaves -= q;
         m.leaves -= q;
         L.total -= q;
-        EvtRecord e;
-        begin(e, evttype::TRADE, t.side, c);
+        EvtRecord& e = begin(out, evttype::TRADE, t.side, c);
         e.s[0] = t.id;
         e.s[1] = m.id;
         e.s[2] = mp;
@@ -343,7 +336,6 @@ bool Book::match(Taker& t, const CmdRecord& c, EventSink& out) {
         e.s[4] = t.leaves;
         e.s[5] = m.leaves;
         e.s[6] = nextMatchId_++;
-        emit(e, out);
         lastTradePrice_ = mp;
         SIMEX_PROBE_ORDER_MATCHED(index_, t.id, m.id, mp, q);
         if (m.leaves == 0) removeOrder(mi);  // touches L
@@ -407,13 +399,11 @@ void Book::onNew(const CmdRecord& c, EventSink& out) {
     return;
   }
 
-  EvtRecord e;
-  begin(e, evttype::ACCEPTED, c.side, c);
+  EvtRecord& e = begin(out, evttype::ACCEPTED, c.side, c);
   e.s[0] = c.orderId;
   e.s[1] = c.owner;
   e.s[2] = c.price;
   e.s[3] = c.qty;
-  emit(e, out);
   SIMEX_PROBE_ORDER_ADDED(index_, c.orderId, c.side, c.price, c.qty);
 
   const bool stopped = match(t, c, out);
@@ -455,13 +445,11 @@ void Book::onCancel(const CmdRecord& c, EventSink& out) {
   const Order& o = orders_[oi];
   if (o.owner != c.owner) return reject(c, reject::NOT_OWNER, out);
 
-  EvtRecord e;
-  begin(e, evttype::ACCEPTED, o.side, c);
+  EvtRecord& e = begin(out, evttype::ACCEPTED, o.side, c);
   e.s[0] = o.id;
   e.s[1] = c.owner;
   e.s[2] = o.price;
   e.s[3] = o.leaves;
-  emit(e, out);
   emitCancelledOrder(o, cancelreason::USER, c, out);
   removeOrder(oi);
   flushL2(c, out);
@@ -482,27 +470,24 @@ void Book::onAmend(const CmdRecord& c, EventSink& out) {
   if (r == 0 && (o.flags & flags::POST_ONLY) && crosses(o.side, np)) r = reject::POST_ONLY_WOULD_CROSS;
   if (r != 0) return reject(c, r, out);
 
-  EvtRecord e;
-  begin(e, evttype::ACCEPTED, o.side, c);
+  EvtRecord& e = begin(out, evttype::ACCEPTED, o.side, c);
   e.s[0] = o.id;
   e.s[1] = c.owner;
   e.s[2] = np;
   e.s[3] = nq;
-  emit(e, out);
 
   const int64_t oldPrice = o.price, oldLeaves = o.leaves;
   if (np == o.price && nq < o.leaves) {  // reduce in place, keep time priority
     o.leaves = nq;
     levels_[o.level].total -= oldLeaves - nq;
-    begin(e, evttype::AMENDED, o.side, c);
-    e.flags = amendflags::PRIORITY_KEPT;
-    e.s[0] = o.id;
-    e.s[1] = o.owner;
-    e.s[2] = np;
-    e.s[3] = nq;
-    e.s[4] = oldPrice;
-    e.s[5] = oldLeaves;
-    emit(e, out);
+    EvtRecord& a = begin(out, evttype::AMENDED, o.side, c);
+    a.flags = amendflags::PRIORITY_KEPT;
+    a.s[0] = o.id;
+    a.s[1] = o.owner;
+    a.s[2] = np;
+    a.s[3] = nq;
+    a.s[4] = oldPrice;
+    a.s[5] = oldLeaves;
     touch(o.level);
     flushL2(c, out);
     return;
@@ -513,14 +498,15 @@ void Book::onAmend(const CmdRecord& c, EventSink& out) {
   unlinkFromLevel(oi);
   o.price = np;
   o.leaves = nq;
-  begin(e, evttype::AMENDED, o.side, c);
-  e.s[0] = o.id;
-  e.s[1] = o.owner;
-  e.s[2] = np;
-  e.s[3] = nq;
-  e.s[4] = oldPrice;
-  e.s[5] = oldLeaves;
-  emit(e, out);
+  {
+    EvtRecord& a = begin(out, evttype::AMENDED, o.side, c);
+    a.s[0] = o.id;
+    a.s[1] = o.owner;
+    a.s[2] = np;
+    a.s[3] = nq;
+    a.s[4] = oldPrice;
+    a.s[5] = oldLeaves;
+  }
   Taker t{o.id, np, nq, o.owner, o.side, o.stp, false};
   const bool stopped = match(t, c, out);  // never allocates orders: `o` stays valid
   if (stopped || t.leaves == 0) {
@@ -536,11 +522,9 @@ void Book::onAmend(const CmdRecord& c, EventSink& out) {
 void Book::onMassCancel(const CmdRecord& c, EventSink& out) {
   if (c.owner == 0) return reject(c, reject::BAD_OWNER, out);
   const uint32_t ri = owners_.find(c.owner);
-  EvtRecord e;
-  begin(e, evttype::ACCEPTED, 0, c);
+  EvtRecord& e = begin(out, evttype::ACCEPTED, 0, c);
   e.s[1] = c.owner;
   e.s[3] = ri == kNil ? 0 : ownerRecs_[ri].count;
-  emit(e, out);
   if (ri != kNil) {
     // The record is released with the owner's last order: read only order links here.
     uint32_t oi = ownerRecs_[ri].head;

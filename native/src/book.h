@@ -189,8 +189,7 @@ class Book {
   }
   uint32_t findLevel(uint8_t side, int64_t price) const { return levelIds_.find(levelKey(side, price)); }
 
-  EvtRecord& begin(EvtRecord& e, uint8_t type, uint8_t side, const CmdRecord& c);
-  void emit(EvtRecord& e, EventSink& out) { out.push(e); }
+  EvtRecord& begin(EventSink& out, uint8_t type, uint8_t side, const CmdRecord& c);
   void emitCancelledOrder(const Order& o, uint8_t reason, const CmdRecord& c, EventSink& out);
   void emitCancelledTaker(const Taker& t, uint8_t reason, int64_t leaves, const CmdRecord& c,
                           EventSink& out);

@@ -23,6 +23,15 @@ struct EventSink {
   /** Must keep events [0, count) and make capacity >= minCapacity, or throw. */
   void (*grow)(EventSink& self, std::size_t minCapacity) = nullptr;
 
+  /** Appends one record and returns it for the caller to fill (contents unspecified).
+   *  Valid until the next next()/push() (growth may move the buffer). */
+  EvtRecord& next() {
+    if (count == capacity) [[unlikely]]
+      grow(*this, count + 1);
+    // The buffer is raw storage for EvtRecords (trivial type: implicitly created, C++20).
+    return *reinterpret_cast<EvtRecord*>(base + (count++) * kEvtSize);
+  }
+
   void push(const EvtRecord& e) {
     if (count == capacity) [[unlikely]]
       grow(*this, count + 1);

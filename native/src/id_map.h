@@ -96,7 +96,8 @@ class IdMap {
     slots_[i].val = val;
   }
   void allocate(uint32_t bits) {
-    slots_.reset(static_cast<Slot*>(bigAlloc(sizeof(Slot) << bits)));  // zeroed: all empty
+    const std::size_t bytes = sizeof(Slot) << bits;
+    slots_ = std::unique_ptr<Slot[], BigFree>(static_cast<Slot*>(bigAlloc(bytes)), BigFree{bytes});  // zeroed: all empty
     mask_ = (uint32_t{1} << bits) - 1;
     shift_ = 64 - bits;
   }

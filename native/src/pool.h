@@ -67,7 +67,7 @@ class Pool {
   // Chunks are zeroed (huge-page backed when >= 2 MiB); T must be an aggregate of integers
   // and iterators for which all-zero bytes are a valid value (Order, Level, OwnerRec).
   struct ChunkFree {
-    void operator()(T* p) const noexcept { bigFree(p); }
+    void operator()(T* p) const noexcept { bigFree(p, sizeof(T) * kChunk); }
   };
   void addChunk() {
     chunks_.reserve(chunks_.size() + 1);
