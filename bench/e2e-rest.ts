@@ -25,6 +25,8 @@ export interface RestResult {
   timeouts: number;
   latency_ms: { p50: number; p90: number; p99: number; max: number; mean: number };
   server_cpu_percent: number | null;
+  /** Server CPU time per completed request (µs), robust to other load on the machine. */
+  server_cpu_us_per_request: number | null;
   server: Record<string, unknown>;
 }
 
@@ -67,9 +69,10 @@ export async function runRest(o: { seconds: number; connections: number; log?: (
       timeouts: r.timeouts,
       latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, max: r.latency.max, mean: r.latency.mean },
       server_cpu_percent: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 1000) / 10 : null,
+      server_cpu_us_per_request: cpu0 !== null && cpu1 !== null && r.requests.total > 0 ? Math.round(((cpu1 - cpu0) * 1000 * 100) / r.requests.total) / 100 : null,
       server: server.info,
     };
-    log(`e2e-rest: ${res.requests_per_sec} req/s (${res.ok_2xx} 2xx, ${res.non_2xx} non-2xx, ${res.errors} errors) p50 ${res.latency_ms.p50} ms p99 ${res.latency_ms.p99} ms, server CPU ${res.server_cpu_percent}%`);
+    log(`e2e-rest: ${res.requests_per_sec} req/s (${res.ok_2xx} 2xx, ${res.non_2xx} non-2xx, ${res.errors} errors) p50 ${res.latency_ms.p50} ms p99 ${res.latency_ms.p99} ms, server CPU ${res.server_cpu_percent}% (${res.server_cpu_us_per_request} µs/request)`);
     return res;
   } finally {
     await server.stop();

@@ -12,6 +12,7 @@
  * server, was the limit.
  */
 import { parseArgs } from 'node:util';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { runLoadgen } from '../src/loadgen/runner.js';
 import { DEFAULT_OPTIONS } from '../src/loadgen/types.js';
@@ -39,6 +40,11 @@ export interface StepResult {
   errors: number;
   server_cpu_percent: number | null;
   generator_cpu_percent: number;
+  /** Server CPU time (all its threads, from /proc) per acked order, µs: robust to other
+   *  load on the machine, unlike latency. */
+  server_cpu_us_per_order: number | null;
+  /** Generator process CPU time per acked order, µs. */
+  generator_cpu_us_per_order: number;
   within_budget: boolean;
   sustained: boolean;
   warnings: string[];
@@ -61,6 +67,18 @@ export interface E2eResult {
   max_sustained_ack_rate: number;
   /** The step closest to 100k orders/s, for the "p99 < 1 ms at 100k" target. */
   at_100k: StepResult | null;
+  /** Median CPU cost per order over the sustained steps (µs): server, generator. */
+  server_cpu_us_per_order: number | null;
+  generator_cpu_us_per_order: number | null;
+  /** cores x 1e6 / (server + generator µs per order): the rate the machine's CPU could carry
+   *  if nothing else ran — a projection from measured costs, not a measured rate. */
+  projected_cpu_bound_rate: number | null;
+}
+
+function median(xs: number[]): number | null {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
 }
 
 export interface E2eOptions {
@@ -76,7 +94,7 @@ export interface E2eOptions {
 export const FULL_RATES = [10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
 export const QUICK_RATES = [5_000, 20_000, 50_000];
 
-function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null): StepResult {
+function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null, serverCpuMs: number | null): StepResult {
   const c = report.counters;
   const l = report.latency_us.corrected;
   const u = report.latency_us.uncorrected;
@@ -91,6 +109,8 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null)
     sent: c.sent, acked: c.acked, rejected: c.rejected, timeouts: c.timeouts, errors: c.errors,
     server_cpu_percent: serverCpu,
     generator_cpu_percent: Math.round(report.generator.cpu_percent * 10) / 10,
+    server_cpu_us_per_order: serverCpuMs !== null && c.acked > 0 ? Math.round((serverCpuMs * 1000 * 100) / c.acked) / 100 : null,
+    generator_cpu_us_per_order: c.acked > 0 ? Math.round(((report.generator.cpu_percent / 100) * report.total_s * 1e6 * 100) / c.acked) / 100 : 0,
     within_budget: sustained && l.p99 <= budgetUs,
     sustained,
     warnings: report.warnings,
@@ -116,11 +136,11 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       const cpu1 = await procCpuMs(server.pid);
       const wall = performance.now() - t0;
       const serverCpu = cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 1000) / 10 : null;
-      const s = step(report, o.budgetUs, serverCpu);
+      const s = step(report, o.budgetUs, serverCpu, cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null);
       steps.push(s);
       log(
         `  ${String(rate).padStart(7)}/s: achieved ${s.achieved_rate}/s acked ${s.ack_rate}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  ` +
-          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  server CPU ${serverCpu ?? '?'}%  ` +
+          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
           `${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'NOT sustained'}${s.warnings.length ? `  [${s.warnings.length} generator warnings]` : ''}`,
       );
       if (!s.sustained) break; // past saturation: higher steps only queue
@@ -133,7 +153,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const held = steps.filter((s) => s.within_budget);
   const sus = steps.filter((s) => s.sustained);
   const near = [...steps].sort((a, b) => Math.abs(a.target_rate - 100_000) - Math.abs(b.target_rate - 100_000))[0] ?? null;
-  return {
+  const res: E2eResult = {
     bench: 'e2e-binary',
     budget_p99_us: o.budgetUs,
     step_seconds: o.stepSeconds,
@@ -146,7 +166,15 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     highest_sustained_rate: sus.length ? Math.max(...sus.map((s) => s.target_rate)) : 0,
     max_sustained_ack_rate: sus.length ? Math.max(...sus.map((s) => s.ack_rate)) : 0,
     at_100k: near,
+    server_cpu_us_per_order: median(sus.map((s) => s.server_cpu_us_per_order).filter((x): x is number => x !== null)),
+    generator_cpu_us_per_order: median(sus.map((s) => s.generator_cpu_us_per_order)),
+    projected_cpu_bound_rate: null,
   };
+  if (res.server_cpu_us_per_order !== null && res.generator_cpu_us_per_order !== null) {
+    const per = res.server_cpu_us_per_order + res.generator_cpu_us_per_order;
+    if (per > 0) res.projected_cpu_bound_rate = Math.round((os.cpus().length * 1e6) / per);
+  }
+  return res;
 }
 
 export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {

@@ -104,6 +104,8 @@ export function figuresOf(r: SuiteRecord): Record<string, Figure> {
     f['e2e.highest_rate_within_p99_budget'] = fig(r.e2e.highest_rate_within_budget, 'orders/s', 'higher');
     f['e2e.highest_sustained_rate'] = fig(r.e2e.highest_sustained_rate, 'orders/s', 'higher');
     f['e2e.max_sustained_ack_rate'] = fig(r.e2e.max_sustained_ack_rate, 'orders/s', 'higher');
+    if (r.e2e.server_cpu_us_per_order !== null) f['e2e.server_cpu_us_per_order'] = fig(r.e2e.server_cpu_us_per_order, 'µs', 'lower');
+    if (r.e2e.generator_cpu_us_per_order !== null) f['e2e.generator_cpu_us_per_order'] = fig(r.e2e.generator_cpu_us_per_order, 'µs', 'lower');
     if (r.e2e.at_100k) {
       f[`e2e.p99_us_at_${r.e2e.at_100k.target_rate}`] = fig(r.e2e.at_100k.p99_us, 'µs', 'lower');
       f[`e2e.p50_us_at_${r.e2e.at_100k.target_rate}`] = fig(r.e2e.at_100k.p50_us, 'µs', 'lower');
@@ -133,6 +135,7 @@ function summary(r: SuiteRecord): string {
       lines.push(`          ${String(s.target_rate).padStart(7)}/s -> acked ${String(s.ack_rate).padStart(7)}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  p99.9 ${s.p999_us} µs  max ${s.max_us} µs  (uncorrected p99 ${s.p99_uncorrected_us} µs)  server CPU ${s.server_cpu_percent}%  ${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'not sustained'}`);
     }
     lines.push(`          highest rate within budget ${r.e2e.highest_rate_within_budget}/s; highest sustained ${r.e2e.highest_sustained_rate}/s`);
+    lines.push(`          CPU per order: server ${r.e2e.server_cpu_us_per_order ?? '?'} µs + generator ${r.e2e.generator_cpu_us_per_order ?? '?'} µs -> ${r.meta.cores} cores could carry ~${r.e2e.projected_cpu_bound_rate ?? '?'}/s (projection)`);
   } else if (r.e2e) lines.push(`  e2e     ERROR ${r.e2e.error}`);
   if (r.rest && 'requests_per_sec' in r.rest) lines.push(`  rest    POST /api/orders: ${r.rest.requests_per_sec.toLocaleString('en-US')} req/s, ${r.rest.connections} connections, p99 ${r.rest.latency_ms.p99} ms, non-2xx ${r.rest.non_2xx}, errors ${r.rest.errors}`);
   else if (r.rest) lines.push(`  rest    ERROR ${r.rest.error}`);
