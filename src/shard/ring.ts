@@ -41,6 +41,18 @@ const waitAsync = (Atomics as unknown as {
 }).waitAsync;
 if (typeof waitAsync !== 'function') throw new Error('simex shard rings need Atomics.waitAsync (Node >= 16)');
 
+/**
+ * Await a waitAsync result. Node 20's waitAsync neither keeps the event loop alive nor fires
+ * its timeout on an otherwise idle loop, so a ref'd timer races it: the wait always ends
+ * by `timeoutMs`. Cost: one timer per sleep (idle path only).
+ */
+async function settle(r: WaitAsyncResult, timeoutMs: number): Promise<void> {
+  if (!r.async) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([r.value, new Promise<void>((res) => { timer = setTimeout(res, timeoutMs); })]);
+  clearTimeout(timer);
+}
+
 export const HEADER_BYTES = 256;
 const W_WRITE = 0; // Int32 index of writePos
 const W_READ = 16; // readPos (byte 64)
@@ -167,8 +179,7 @@ export class RingProducer extends RingBase {
       Atomics.store(this.ctl, W_PSLEEP, 0);
       return;
     }
-    const r = waitAsync(this.ctl, W_PSLEEP, 1, timeoutMs);
-    if (r.async) await r.value;
+    await settle(waitAsync(this.ctl, W_PSLEEP, 1, timeoutMs), timeoutMs);
     Atomics.store(this.ctl, W_PSLEEP, 0);
   }
 }
@@ -242,8 +253,7 @@ export class RingConsumer extends RingBase {
       Atomics.store(this.ctl, W_CSLEEP, 0);
       return;
     }
-    const r = waitAsync(this.ctl, W_CSLEEP, 1, timeoutMs);
-    if (r.async) await r.value;
+    await settle(waitAsync(this.ctl, W_CSLEEP, 1, timeoutMs), timeoutMs);
     Atomics.store(this.ctl, W_CSLEEP, 0);
   }
 }
