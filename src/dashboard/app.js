@@ -31,8 +31,20 @@
 
   // ------------------------------------------------------------------ charts
   var series = { t: [], o1: [], ops: [], t1: [], tps: [], a50: [], a90: [], a99: [], amax: [], e50: [], e99: [], emax: [], err: [], eld: [] };
+  function compact(v) {
+    if (v === null || v === undefined) return '';
+    var a = Math.abs(v);
+    if (a >= 1e6) return +(v / 1e6).toPrecision(3) + 'M';
+    if (a >= 1e3) return +(v / 1e3).toPrecision(3) + 'k';
+    return +v.toPrecision(3) + '';
+  }
   function axis(label) {
     return { stroke: '#7d879c', grid: { stroke: '#1c2436', width: 1 }, ticks: { stroke: '#1c2436', width: 1 }, label: label, labelSize: label ? 18 : 0, size: 52, font: '11px system-ui', labelFont: '11px system-ui' };
+  }
+  function yaxis() {
+    var a = axis();
+    a.values = function (u, vals) { return vals.map(compact); };
+    return a;
   }
   function line(label, color, width, dash) {
     return { label: label, stroke: color, width: width || 1.5, dash: dash, points: { show: false }, value: function (u, v) { return v === null ? '–' : fmt(v, v < 10 ? 2 : 1); } };
@@ -46,7 +58,7 @@
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       scales: Object.assign({ x: { time: true } }, opts && opts.scales),
-      axes: [axis()].concat(opts && opts.axes ? opts.axes : [axis()]),
+      axes: [axis()].concat(opts && opts.axes ? opts.axes : [yaxis()]),
       series: [{ value: function (u, v) { return v ? new Date(v * 1000).toLocaleTimeString() : '–'; } }].concat(seriesDefs),
     };
     var data = [[]].concat(seriesDefs.map(function () { return []; }));
@@ -58,7 +70,7 @@
     makeChart('c-eng', [line('p50', '#5ab0ff'), line('p99', '#ffb84d', 2), line('max', '#ff5d6c', 1, [3, 3])], { scales: { y: { distr: 3 } } });
     makeChart('c-err', [line('error rate %', '#ff5d6c', 2), Object.assign(line('event loop p99 ms', '#b48cff', 1.5), { scale: 'ms' })], {
       scales: { ms: {} },
-      axes: [axis(), Object.assign(axis(), { scale: 'ms', side: 1, grid: { show: false } })],
+      axes: [yaxis(), Object.assign(yaxis(), { scale: 'ms', side: 1, grid: { show: false } })],
     });
     window.addEventListener('resize', function () {
       Object.keys(charts).forEach(function (id) { charts[id].setSize({ width: $(id).clientWidth, height: 200 }); });
