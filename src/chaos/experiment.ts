@@ -20,8 +20,9 @@
  *     errors     = max(0, err% - (base_err% + 2 sd))                 (percentage points)
  *     throughput = max(0, (base_tput - 2 sd) - tput) / base_tput * 100
  *   (the 2-sd terms keep the baseline's own noise from reading as degradation).
- *   Recovered: 2 consecutive samples <= RECOVERED_PCT after the faults are gone (and every
- *   targeted shard up). system_recovery_time = recovery phase start -> first such sample.
+ *   Recovered: 2 consecutive hub seconds <= RECOVERED_PCT that began after the faults were
+ *   gone (and every targeted shard up). system_recovery_time = recovery phase start -> start
+ *   of the first of those seconds (1 s resolution: the hub's seconds).
  *
  *   resilience_score = 100 * (0.5 A + 0.3 L + 0.2 R)
  *     A = 1 - excess error fraction during the chaos window (injection + sustained)
@@ -133,6 +134,7 @@ interface Run {
   samples: Sample[];
   lastTs: number;
   calmStreak: number;
+  calmFromS: number;
   abortStreak: number;
   abortReason: string | null;
   affectedSymbols: string[];
@@ -218,7 +220,7 @@ export class ChaosController {
       injectionEndS: Math.min(10, Math.max(1, spec.durationSec * 0.1), spec.durationSec),
       phase: 'injection', status: 'running', endMs: null, recoveryStartS: null, faultsRemovedS: null, recoveredAtS: null,
       baseline: this.deps.hub ? computeBaseline(this.deps.hub.historyPoints().filter((p) => p.ts <= now)) : null,
-      samples: [], lastTs: this.deps.hub?.livePoint().ts ?? 0, calmStreak: 0, abortStreak: 0, abortReason: null,
+      samples: [], lastTs: this.deps.hub?.livePoint().ts ?? 0, calmStreak: 0, calmFromS: 0, abortStreak: 0, abortReason: null,
       affectedSymbols: [], proxy: null, cpu: null, crash: null, injected: { successful: 0, failed: 0, affected: 0 },
       rolledBack: [], timer: null, errors: [],
     };
@@ -426,10 +428,9 @@ export class ChaosController {
     if (run.faultsRemovedS !== null && run.recoveredAtS === null && p.ts - 1000 >= run.startMs + run.faultsRemovedS * 1000) {
       const calm = deg !== null && deg <= RECOVERED_PCT && this.shardsUp(run);
       run.calmStreak = calm ? run.calmStreak + 1 : 0;
-      if (run.calmStreak >= 2) {
-        const prev = run.samples[run.samples.length - 2];
-        run.recoveredAtS = prev ? prev.t : sm.t;
-      }
+      // Recovered at the START of the first of the two calm seconds (hub seconds end at p.ts).
+      if (run.calmStreak === 1) run.calmFromS = round((p.ts - 1000 - run.startMs) / 1000, 1);
+      if (run.calmStreak >= 2) run.recoveredAtS = Math.max(run.faultsRemovedS, run.calmFromS);
     }
   }
 
@@ -671,7 +672,7 @@ export class ChaosController {
       r.push(run.crash?.accepted
         ? `Shard ${run.crash.shard} never came back: add supervised shard restart with journal replay before relying on this failure mode`
         : 'The system did not return to baseline after the faults were removed: look for queues that do not drain (GET /health backpressure, /api/metrics)');
-    } else if (m.recoveryTime !== null && m.recoveryTime > run.spec.recoverySec) {
+    } else if (m.recoveryTime !== null && m.recoveryTime > run.spec.recoverySec + 1) {
       r.push(`Recovery took ${m.recoveryTime} s, longer than the ${run.spec.recoverySec} s recovery window: investigate what drains slowly`);
     }
     if (run.spec.type === 'service_failure' && run.spec.failureMode === 'outage') {
