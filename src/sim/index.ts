@@ -121,7 +121,7 @@ export function simOptionsFrom(env: NodeJS.ProcessEnv = process.env, argv: reado
       if (v === undefined) throw new RangeError(`${flag} needs a value`);
       return v;
     };
-    if (flag === '--simulation') out.enabled = true;
+    if (flag === '--simulation') out.enabled = inline === undefined ? true : bool(flag, inline);
     else if (flag === '--no-simulation') out.enabled = false;
     else if (flag === '--sim-orders-per-second') out.ordersPerSecond = numeric(flag, value());
     else if (flag === '--sim-volatility-factor') out.volatilityFactor = numeric(flag, value());

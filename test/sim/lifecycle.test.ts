@@ -42,6 +42,7 @@ describe('simulator lifecycle and config', () => {
     expect(simOptionsFrom({}, [])).toEqual({ enabled: true, ordersPerSecond: 10, volatilityFactor: 0.05 });
     const o = simOptionsFrom({ SIMULATION_ENABLED: 'false', SIM_ORDERS_PER_SECOND: '25', SIM_VOLATILITY_FACTOR: '0.1' }, ['--sim-orders-per-second', '40', '--simulation', '--sim-seed=9']);
     expect(o).toEqual({ enabled: true, ordersPerSecond: 40, volatilityFactor: 0.1, seed: 9 });
+    expect(simOptionsFrom({}, ['start', '--port', '0', '--simulation=false']).enabled).toBe(false);
     expect(() => simOptionsFrom({ SIM_ORDERS_PER_SECOND: 'fast' }, [])).toThrow(/SIM_ORDERS_PER_SECOND/);
     expect(() => simOptionsFrom({}, ['--sim-volatility-factor', '5'])).toThrow(/volatility/);
   });
