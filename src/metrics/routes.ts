@@ -36,7 +36,7 @@ import type { MetricsHub } from './hub.js';
 export interface SimulationControl {
   status(): SimulationStatusBody;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  stop(reason?: string): Promise<void>;
   /** Validates and applies; throws `RangeError` whose message names the field on bad input. */
   setConfig(partial: { orders_per_second?: number; volatility_factor?: number }): void;
 }
@@ -178,7 +178,7 @@ export function registerMetricsRoutes(app: TemplatedApp, deps: MetricsRouteDeps)
     }
     try {
       if (action === 'start') await sim.start();
-      if (action === 'stop') await sim.stop();
+      if (action === 'stop') await sim.stop('stopped via POST /api/simulation');
     } catch (e) {
       throw new HttpError(503, 'SIMULATION_FAILED', `simulation ${String(action)} failed: ${e instanceof Error ? e.message : String(e)}`);
     }

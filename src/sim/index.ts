@@ -47,7 +47,8 @@ export interface SimulatorController {
   status(): SimStatus;
   setConfig(partial: Partial<SimConfig>): SimConfig;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** `reason` shows in status().reason and the "Market simulation stopped" log line. */
+  stop(reason?: string): Promise<void>;
   /** For /health services.simulation: "healthy" | "disabled" | "error" ("starting" counts as healthy
    *  for the first 10 s, then as error). */
   health(): 'healthy' | 'disabled' | 'error';
@@ -77,7 +78,7 @@ export function startSimulator(opts: StartSimulatorOptions): SimulatorController
     status: () => sim.status(),
     setConfig: (p) => sim.setConfig(p),
     start,
-    stop: () => sim.stop('stopped via API'),
+    stop: (reason = 'stopped') => sim.stop(reason),
     health: () => {
       const s = sim.status().status;
       if (s === 'starting') return Date.now() - startingSince < 10_000 ? 'healthy' : 'error';

@@ -53,7 +53,7 @@ describe('simulator lifecycle and config', () => {
     expect(c.health()).toBe('disabled');
     await c.start();
     expect(c.health()).toBe('healthy');
-    await c.stop();
-    expect(c.status().reason).toBe('stopped via API');
+    await c.stop('stopped by test');
+    expect(c.status().reason).toBe('stopped by test');
   });
 });
