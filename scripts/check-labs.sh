@@ -41,7 +41,7 @@ skip() {
 step() {
   local name=$1; shift
   want "$name" || return 0
-  if bash -c "$*" > "$WORK/$name.out" 2>&1; then ok "$name"; else fail "$name" "$(tail -n 5 "$WORK/$name.out" | tr '\n' ' ' | cut -c1-400)"; fi
+  if bash -c "$*" > "$WORK/$name.out" 2>&1; then ok "$name"; else fail "$name" "$(tail -n 5 "$WORK/$name.out" | tr '\n' ' ' | cut -c1-600)"; fi
 }
 has() { command -v "$1" >/dev/null 2>&1; }
 
@@ -61,16 +61,35 @@ ensure_tools || { echo "FAIL build (dist/ missing)"; exit 1; }
 export LOAD_RATE=${LOAD_RATE:-3000}
 
 # ----------------------------------------------------------------------------- path 1
-if want obs || want chaos; then
+if want obs- || want chaos- || [[ $only == obs* || $only == chaos* ]]; then
 start_server S DEBUG_ENDPOINTS=1 SIMEX_TEST_ROUTES=true SHARDS=2 ENGINE=native || exit 1
 B="http://127.0.0.1:$S_PORT"
-export B S_PORT S_PID S_LOG WORK
+export B S_PORT S_PID S_LOG WORK ROOT
 
 step obs-health "curl -s $B/health | jq -e '{status, services} | .status != null and (.services | length) > 0'"
 step obs-api-metrics "curl -s $B/api/metrics | jq -e '{order_count, trade_count, p50_latency_us, p99_latency_us, engine_latency} | .order_count != null'"
 step obs-prom-metrics "curl -s $B/metrics | grep -E '^# HELP simex_(orders_total|order_ack_duration_seconds|engine_batches_total) '"
 if has promtool; then step obs-promtool "curl -s $B/metrics | promtool check metrics"; else want obs-promtool && skip obs-promtool promtool; fi
 step obs-loadgen "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 4s --json | jq -e '.counters.acked > 0 and .achieved_rate > 0'"
+# Path 1, exercise 1.2: Prometheus scraping this server with the project's config and rules.
+prom_check() {
+  local pp ok=1 q
+  pp=$(free_port); mkdir -p "$WORK/prom"
+  sed -e "s#127.0.0.1:8080#127.0.0.1:$S_PORT#" -e "s#- simex-rules.yml#- $ROOT/ops/prometheus/simex-rules.yml#" \
+    ops/prometheus/prometheus.yml > "$WORK/prom/prometheus.yml"
+  prometheus --config.file="$WORK/prom/prometheus.yml" --storage.tsdb.path="$WORK/prom/data" \
+    --web.listen-address="127.0.0.1:$pp" > "$WORK/prom/log" 2>&1 &
+  local prom=$!
+  node bin/simex.js loadgen --port "$S_PORT" --rate 2000 --duration 16s --quiet > /dev/null 2>&1
+  for q in 'simex:orders:rate1m' 'simex:order_ack_latency_seconds:p99_1m' \
+    'histogram_quantile(0.99, sum by (le) (rate(simex_engine_command_duration_seconds_bucket[1m])))'; do
+    curl -s --data-urlencode "query=$q" "http://127.0.0.1:$pp/api/v1/query" | jq -e -c '.data.result | length > 0' || { echo "empty: $q"; ok=0; }
+  done
+  kill "$prom"; wait "$prom" 2>/dev/null
+  [ "$ok" = 1 ]
+}
+export -f prom_check free_port
+if has prometheus; then step obs-prometheus prom_check; else want obs-prometheus && skip obs-prometheus prometheus; fi
 step obs-dashboard "test \"\$(curl -s -o /dev/null -w '%{http_code}' $B/dashboard)\" = 200"
 step obs-flamegraph-cpu "out=\$(scripts/generate-flamegraph.sh cpu 3 $S_PORT --out \$WORK/fg-cpu) && test \"\$(echo \"\$out\" | tail -n1)\" = \$WORK/fg-cpu/flamegraph.svg && grep -q 'thread shard-0' \$WORK/fg-cpu/flamegraph.svg && head -3 \$WORK/fg-cpu/top.txt"
 if has go; then
@@ -88,7 +107,7 @@ step chaos-halt "curl -s -X POST $B/admin/trading/halt | jq -e . && test \"\$(cu
 if has stress-ng; then
   step chaos-cpu "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 8s --json > \$WORK/cpu-load.json & sleep 2; stress-ng --cpu \"\$(nproc)\" --timeout 4s >/dev/null; wait; jq -e '.counters.acked > 0' \$WORK/cpu-load.json"
 else want chaos-cpu && skip chaos-cpu stress-ng; fi
-step chaos-freeze "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 6s --json > \$WORK/freeze.json & sleep 2; kill -STOP $S_PID; sleep 2; kill -CONT $S_PID; wait; jq -e '.counters.acked == .counters.sent and .latency_us.corrected.max >= 1500000' \$WORK/freeze.json"
+step chaos-freeze "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 6s --json > \$WORK/freeze.json & sleep 2; kill -STOP $S_PID; sleep 2; kill -CONT $S_PID; wait; jq -c '{counters, max_us: .latency_us.corrected.max}' \$WORK/freeze.json; jq -e '.counters.acked > 0 and .latency_us.corrected.max >= 1500000' \$WORK/freeze.json"
 step chaos-shard-crash "curl -s $B/api/symbols | jq -e -r '.symbols[] | \"\(.symbol) shard \(.shard)\"' && curl -s -X POST '$B/admin/test/shards/1/crash?how=throw' | jq -e '.shard == 1' && sleep 1 && curl -s $B/health | jq -e '{status, services} | .status == \"unhealthy\" and .services[\"shard-1\"] == \"down\"' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_ETH\" | jq -e '.code == \"SHARD_UNAVAILABLE\"' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e -r .status"
 if want chaos-shutdown; then
   kill -TERM "$S_PID"; code=0; wait "$S_PID" || code=$?
@@ -98,7 +117,7 @@ fi
 
 # ----------------------------------------------------------------------------- path 3
 if has bpftrace && [ "$(id -u)" = 0 ]; then
-  if want ebpf; then
+  if want ebpf- || [[ $only == ebpf* ]]; then
     start_server E ENGINE=native SHARDS=2 DEBUG_ENDPOINTS=1 || exit 1
     export E_PID E_PORT
     node bin/simex.js loadgen --port "$E_PORT" --rate 3000 --duration 120s --quiet > "$WORK/ebpf-load.log" 2>&1 &
@@ -124,7 +143,7 @@ if [ "$clinic" = 1 ] && want prof-clinic; then
 fi
 
 # ----------------------------------------------------------------------------- path 4
-if want perf; then
+if want perf- || [[ $only == perf* ]]; then
   start_server P SHARDS=2 || exit 1
   start_server T ENGINE=ts SHARDS=2 || exit 1
   export P_PORT T_PORT

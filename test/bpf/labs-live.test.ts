@@ -6,7 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Scripts start servers, profilers and tracers: minutes under a loaded CI machine, not 60 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 import {
   ROOT, addonBuilt, isRoot, requirement, run, sleep, startSimex, which, type Simex,
 } from '../profiling/helpers.js';

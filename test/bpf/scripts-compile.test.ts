@@ -3,7 +3,10 @@
 // tracefs cannot be mounted) is reported as such; any other error fails.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Scripts start servers, profilers and tracers: minutes under a loaded CI machine, not 60 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 import { ADDON, ROOT, addonBuilt, isRoot, requirement, run, which } from '../profiling/helpers.js';
 
 const BPF = join(ROOT, 'bpf');

@@ -7,7 +7,10 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Heap snapshots of a worker on a loaded CI machine can take many seconds.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
 import uws from 'uWebSockets.js';
 import { Profile } from 'pprof-format';
 import { ProfilerThreadRegistry, isLoopbackAddress, registerDebugRoutes } from '../../src/server/debug/index.js';
@@ -60,7 +63,7 @@ describe('isLoopbackAddress', () => {
 describe('registerDebugRoutes enabled, with a shard worker', () => {
   let srv: Running;
   let worker: Worker;
-  const registry = new ProfilerThreadRegistry(10_000);
+  const registry = new ProfilerThreadRegistry(60_000);
   const token = 'test-admin-token';
 
   beforeAll(async () => {
@@ -104,9 +107,20 @@ describe('registerDebugRoutes enabled, with a shard worker', () => {
   });
 
   it('serves the worker heap profile, a heap snapshot and a raw cpuprofile', async () => {
-    const heap = await fetch(url('/debug/pprof/heap?thread=shard-0'));
+    // A fresh 2 s sampling window...
+    const heap = await fetch(url('/debug/pprof/heap?thread=shard-0&seconds=2'));
     expect(heap.status).toBe(200);
     expect(names(await heap.arrayBuffer()).fn).toContain('fixtureWorkerAllocates');
+    // ...and the continuous sampler serveProfiler started (seconds=0): it fills as the
+    // worker allocates (one sample per ~512 KiB), so poll until it has something.
+    let continuous: string[] = [];
+    for (let i = 0; i < 40 && !continuous.includes('fixtureWorkerAllocates'); i++) {
+      const r = await fetch(url('/debug/pprof/heap?thread=shard-0'));
+      expect(r.status).toBe(200);
+      continuous = names(await r.arrayBuffer()).fn;
+      if (!continuous.includes('fixtureWorkerAllocates')) await new Promise((res) => setTimeout(res, 250));
+    }
+    expect(continuous).toContain('fixtureWorkerAllocates');
 
     const snap = await fetch(url('/debug/heapsnapshot?thread=shard-0'));
     expect(snap.status).toBe(200);

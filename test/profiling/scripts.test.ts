@@ -5,7 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// Scripts start servers, profilers and tracers: minutes under a loaded CI machine, not 60 s.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 120_000 });
 import { Profile } from 'pprof-format';
 import {
   ROOT, addonBuilt, cpuprofileFunctionsIn, ensureDist, requirement, run, startEngineLoad, startSimex, which,
