@@ -14,8 +14,8 @@
  *   top   [--n 15] A.cpuprofile [...]
  *         self-time table: samples, %, function, url:line — the text view of the hot path.
  *
- * A file's thread label is its base name without .cpuprofile, minus node's
- * "CPU.<date>.<pid>.<tid>." prefix noise is kept as is (it names the thread id).
+ * A file's thread label is its base name without .cpuprofile ("shard-0.cpuprofile" ->
+ * "shard-0"); name files after their thread before merging (the scripts do).
  * Cost: O(nodes + samples) per file; fine for minutes of profile.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
