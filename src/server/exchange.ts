@@ -35,6 +35,9 @@ import {
 import type { ConnData, Session } from './session.js';
 import type { ResponseState } from './http.js';
 
+/** performance.timeOrigin is a getter: read it once. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 export const TWO32 = 4294967296;
 export const REST_SLOT = 1;
 export const FIRST_SESSION_SLOT = 2;
@@ -80,6 +83,7 @@ const REST_ORDERS_KEPT = 100_000;
 const REST_FILLS_KEPT = 100;
 const TRADES_KEPT = 1000;
 
+/** One trade of the tape (decimal price/qty; ISO time is formatted when served). */
 export interface TradeRecord {
   trade_id: number;
   symbol: string;
@@ -88,8 +92,23 @@ export interface TradeRecord {
   side: 'buy' | 'sell';
   buy_order_id: number;
   sell_order_id: number;
-  timestamp: string;
+  /** ms since epoch */
   ts: number;
+}
+
+/** JSON shape of a trade (REST /api/trades, feed). */
+export function tradeJson(t: TradeRecord): Record<string, unknown> {
+  return {
+    trade_id: t.trade_id, symbol: t.symbol, price: t.price, quantity: t.quantity, side: t.side,
+    buy_order_id: t.buy_order_id, sell_order_id: t.sell_order_id, timestamp: new Date(t.ts).toISOString(),
+  };
+}
+
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+/** units / 10^d as a double. Both operands are exact doubles and IEEE division rounds
+ *  correctly, so this equals Number(fromUnits(units, d)) without building a string. */
+export function toDec(units: number, d: number): number {
+  return units / POW10[d]!;
 }
 
 export interface BookState {
@@ -146,7 +165,7 @@ export interface ExchangeHooks {
 }
 
 function nowUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Math.round((TIME_ORIGIN + performance.now()) * 1000);
 }
 
 export class Exchange implements ShardSink {
@@ -325,7 +344,7 @@ export class Exchange implements ShardSink {
         const aux = p.aux[slot]!;
         this.hub.recordOrder(cb.symbol, (aux & 0xff) === Side.SELL ? 'sell' : 'buy',
           ((aux >>> 8) & 0xff) === OrdType.MARKET ? 'market' : 'limit', result);
-        this.hub.recordE2E((performance.timeOrigin + performance.now() - t0) * 1e6);
+        this.hub.recordE2E((TIME_ORIGIN + performance.now() - t0) * 1e6);
       } else {
         this.hub.recordRequest(cmd === CmdType.CANCEL ? 'cancel' : cmd === CmdType.AMEND ? 'amend' : 'mass_cancel', cb.symbol, result);
       }
@@ -444,15 +463,15 @@ export class Exchange implements ShardSink {
     m.len += encMdTrade(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, ts, matchId, price, qty);
     this.markBook(b);
     // trade tape
-    const pDec = unitsToNumber(price, b.priceScale);
-    const qDec = unitsToNumber(qty, b.qtyScale);
+    const pDec = toDec(price, b.priceScale);
+    const qDec = toDec(qty, b.qtyScale);
     const tsMs = Math.floor(ts / 1000);
     const rec: TradeRecord = {
       trade_id: matchId, symbol: b.symbol, price: pDec, quantity: qDec,
       side: side === Side.SELL ? 'sell' : 'buy',
       buy_order_id: side === Side.BUY ? takerId : makerId,
       sell_order_id: side === Side.SELL ? takerId : makerId,
-      timestamp: new Date(tsMs).toISOString(), ts: tsMs,
+      ts: tsMs,
     };
     if (b.trades.length < TRADES_KEPT) b.trades.push(rec);
     else b.trades[b.tradeHead % TRADES_KEPT] = rec;
@@ -466,23 +485,24 @@ export class Exchange implements ShardSink {
         maker_order_id: makerId, aggressor: rec.side }, 'Trade executed');
     }
     // owners
-    this.fillOwner(b, takerId, side, Liquidity.TAKER, matchId, price, qty, takerLeaves, ts, rec.timestamp);
-    this.fillOwner(b, makerId, side ^ 1, Liquidity.MAKER, matchId, price, qty, makerLeaves, ts, rec.timestamp);
+    this.fillOwner(b, takerId, side, Liquidity.TAKER, matchId, price, qty, takerLeaves, ts);
+    this.fillOwner(b, makerId, side ^ 1, Liquidity.MAKER, matchId, price, qty, makerLeaves, ts);
   }
 
   private fillOwner(b: BookState, orderId: number, side: number, liq: number, matchId: number, price: number,
-    qty: number, leaves: number, ts: number, iso: string): void {
+    qty: number, leaves: number, ts: number): void {
     const slot = Math.floor(orderId / TWO32);
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
       if (!rec) return;
+      const iso = new Date(Math.floor(ts / 1000)).toISOString();
       rec.filled += qty;
       rec.leaves = leaves;
       rec.notional += price * qty;
       rec.fillCount++;
       if (rec.fills.length < REST_FILLS_KEPT) {
-        rec.fills.push({ trade_id: matchId, price: unitsToNumber(price, b.priceScale),
-          quantity: unitsToNumber(qty, b.qtyScale), liquidity: liq === Liquidity.MAKER ? 'maker' : 'taker', timestamp: iso });
+        rec.fills.push({ trade_id: matchId, price: toDec(price, b.priceScale),
+          quantity: toDec(qty, b.qtyScale), liquidity: liq === Liquidity.MAKER ? 'maker' : 'taker', timestamp: iso });
       }
       rec.updatedAt = iso;
       if (leaves === 0) {

@@ -28,9 +28,12 @@ import {
   HttpError, intParam, queryOf, readJsonObject, sendError, sendHttpError, sendJson, trackAbort,
   type ResponseState,
 } from './http.js';
-import type { BookState, Exchange, RestCtx, RestOrder } from './exchange.js';
+import { tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
+
+/** performance.timeOrigin is a getter: read it once. */
+const TIME_ORIGIN = performance.timeOrigin;
 
 export interface RouteDeps {
   exchange: Exchange;
@@ -171,7 +174,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       },
     };
     const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, 1, orderId, price, qty, Origin.REST, ctx, 0,
-      performance.timeOrigin + performance.now());
+      TIME_ORIGIN + performance.now());
     if (r !== 0) {
       answered = true;
       deps.inflight.n--;
@@ -257,7 +260,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       trades = trades.slice(0, limit);
     }
     sendJson(res, st, 200, {
-      trades: trades.map(({ ts: _ts, ...t }) => t),
+      trades: trades.map(tradeJson),
       count: trades.length,
       symbol: sym ? sym.toUpperCase() : null,
     });

@@ -32,6 +32,9 @@ import { FIRST_SESSION_SLOT, MAX_SLOT, TWO32, type BookState, type Exchange } fr
 import { SESSION_RETENTION_MS, Session, type ConnData } from './session.js';
 import type { Logger } from './logger.js';
 
+/** performance.timeOrigin is a getter: read it once. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 export interface BinaryWsOptions {
   exchange: Exchange;
   logger: Logger;
@@ -48,7 +51,7 @@ const BACKPRESSURE_CHECK_MS = 50;
 const SEND_DROPPED = 2;
 
 function nowUs(): number {
-  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+  return Math.round((TIME_ORIGIN + performance.now()) * 1000);
 }
 
 export class BinaryWs {
@@ -199,7 +202,7 @@ export class BinaryWs {
     }
     const ex = this.opts.exchange;
     const r = this.reader.reset(msg);
-    const t0 = performance.timeOrigin + performance.now();
+    const t0 = TIME_ORIGIN + performance.now();
     for (let m = r.next(); m !== null; m = r.next()) {
       if (c.closed) break;
       this.onMessage(c, m, t0);

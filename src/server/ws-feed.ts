@@ -140,7 +140,7 @@ export class JsonFeed {
       if (app.numSubscribers(topic) === 0) continue;
       app.publish(topic, JSON.stringify({
         topic: `trades.${b.symbol}`,
-        data: trades.map((t) => ({ trade_id: t.trade_id, price: t.price, quantity: t.quantity, side: t.side, timestamp: t.timestamp })),
+        data: trades.map((t) => ({ trade_id: t.trade_id, price: t.price, quantity: t.quantity, side: t.side, timestamp: new Date(t.ts).toISOString() })),
       }), false);
     }
   }

@@ -22,6 +22,9 @@ import {
 } from './types.js';
 import { ShardMetrics, BOOK_SAMPLE_LEVELS } from '../metrics/shard.js';
 
+/** performance.timeOrigin is a getter: read it once. */
+const TIME_ORIGIN = performance.timeOrigin;
+
 const data = workerData as ShardWorkerData;
 const port = parentPort!;
 const shardId = data.shardId;
@@ -116,7 +119,7 @@ function drain(): void {
     commands++;
     eventsOut += n;
     metrics.recordBatch((t1 - t) * 1e6, 1, n);
-    emit(token, tag, t0, performance.timeOrigin + t1, engine.events(), n);
+    emit(token, tag, t0, TIME_ORIGIN + t1, engine.events(), n);
   }, 4096);
   outRing.publish();
 }
