@@ -4,10 +4,14 @@
  * OUT_OF_RANGE, UNKNOWN_FIELD, UNKNOWN_TARGET, UNSUPPORTED (valid but not possible here).
  *
  * Defaults by severity (used when a parameter is not given):
- *   severity  percentage  latency_ms  error_rate  cpu duty  cpu workers
- *   low           25          20         0.05       50%        1
- *   medium        50         100         0.15       80%      cores
- *   high         100         500         0.50      100%     2x cores
+ *   severity  target.percentage  latency_ms  error_rate  cpu_workers
+ *   low             25               20         0.05         1
+ *   medium          50              100         0.15       cores
+ *   high           100              500         0.50      2 x cores
+ * target.percentage means: share of orders selected (latency, outage), share of orders
+ * exposed to error_rate (error_simulation: reject probability = percentage/100 * error_rate),
+ * toxicity of the proxy toxics (network_partition), busy share of each burner thread
+ * (resource_exhaustion).
  */
 import { HttpError } from '../server/http.js';
 import { parseDurationSec } from '../loadgen/duration.js';
