@@ -5,7 +5,7 @@
  * buffer keeps its size afterwards.
  */
 import { describe, expect, it } from 'vitest';
-import { CommandWriter, readEvents } from '../../src/engine/codec.js';
+import { CommandWriter, readEvents, type TradeEvent } from '../../src/engine/codec.js';
 import { EventType, EVT_SIZE, OrdType, Side, Tif } from '../../src/engine/layout.js';
 import { loadNativeEngine } from '../../src/engine/native.js';
 import type { InstrumentSpec } from '../../src/engine/types.js';
@@ -43,7 +43,7 @@ describe.skipIf(!native.ok)('native event buffer growth', () => {
     expect(ev[0]!.type).toBe(EventType.ACCEPTED);
     let bad = 0;
     for (let k = 0; k < n; k++) {
-      const t = ev[1 + k]!;
+      const t = ev[1 + k]! as TradeEvent;
       if (t.type !== EventType.TRADE || t.makerId !== k + 1 || t.price !== 1000 + k || t.matchId !== k + 1) bad++;
     }
     expect(bad).toBe(0);
