@@ -12,6 +12,7 @@ PACKAGES=(
   chromium                  # headless dashboard test (playwright-core drives it)
   golang-go                 # `go tool pprof` reads /debug/pprof output in test/profiling
   stress-ng                 # docs/labs chaos path: CPU pressure step (scripts/check-labs.sh)
+  jq curl                   # scripts/chaos-*.sh experiments (journal JSON, probes); test/chaos
 )
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
