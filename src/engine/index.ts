@@ -28,13 +28,13 @@ let info: EngineInfo = { implementation: null, requested: null };
 let warned = false;
 
 function parseKind(kind: string | undefined): EngineKind {
-  const k = kind ?? 'auto';
+  const k = kind === undefined || kind === '' ? 'auto' : kind; // ENGINE= (empty) means auto
   if (k === 'native' || k === 'ts' || k === 'auto') return k;
   throw new Error(`ENGINE must be one of native|ts|auto, got ${JSON.stringify(k)}`);
 }
 
 export function createEngine(kind?: EngineKind | string): Engine {
-  const requested = parseKind(kind ?? process.env.ENGINE);
+  const requested = parseKind(kind === undefined || kind === '' ? process.env.ENGINE : kind);
   if (requested === 'ts') {
     info = { implementation: 'ts', requested };
     return new TsEngine();
