@@ -47,7 +47,7 @@
  * bench/results/engine-<timestamp>.json (git-ignored; figures worth keeping go to
  * PERFORMANCE.md).
  *
- * Options: --quick, --impl a,b, --depth 1k,100k,1m, --ops N, --warmup N, --lat-ops N,
+ * Options: --quick, --workload mix|mix-recent (diagnostic, bench/workloads.ts), --impl a,b, --depth 1k,100k,1m, --ops N, --warmup N, --lat-ops N,
  * --batch N, --lat-batch N, --budget SECONDS (per phase), --seed N, --json, --no-file,
  * --cpu-prof DIR (CPU profile of each throughput phase into DIR), --help.
  */
@@ -62,7 +62,7 @@ import { Bench, hrtimeNow } from 'tinybench';
 import { busyCores, cpuSample, envInfo, topProcesses, type EnvInfo } from './lib/env.js';
 import { IMPLEMENTATIONS, loadEngine, makeRunner, type ImplName, type Runner } from './lib/runners.js';
 import { OpLatency, fmtInt, fmtNs, fmtRate, median, type LatencySummary } from './lib/stats.js';
-import { describeMix, generateMix, type MixCounts } from './workloads.js';
+import { WORKLOADS, describeMix, generateMix, type MixCounts, type WorkloadName } from './workloads.js';
 import { peerVersion } from './lib/peer.js';
 import { fmtLatencies, memoryLatencies, type ChaseResult } from './lib/memprobe.js';
 
@@ -71,6 +71,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, here.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
 
 interface Options {
+  workload: WorkloadName;
   impls: ImplName[];
   depths: number[];
   ops: number;
@@ -95,7 +96,7 @@ interface ChildSpec {
 export interface Result {
   bench: 'engine';
   implementation: ImplName;
-  workload: 'mix';
+  workload: WorkloadName;
   resting_orders: number;
   ops: number;
   ops_per_sec: number;
@@ -182,6 +183,7 @@ function parseOptions(argv: string[]): Options {
     args: argv,
     options: {
       quick: { type: 'boolean', default: false },
+      workload: { type: 'string', default: 'mix' },
       impl: { type: 'string' },
       depth: { type: 'string' },
       ops: { type: 'string' },
@@ -200,7 +202,7 @@ function parseOptions(argv: string[]): Options {
   });
   if (values.help) {
     process.stdout.write(
-      'usage: node dist/bench/engine.js [--quick] [--impl native-batch,native-call,ts,nodejs-order-book]\n' +
+      'usage: node dist/bench/engine.js [--quick] [--workload mix|mix-recent] [--impl native-batch,native-call,ts,nodejs-order-book]\n' +
       '  [--depth 1k,100k,1m] [--ops N] [--warmup N] [--lat-ops N] [--batch 1024] [--lat-batch 16]\n' +
       '  [--budget SECONDS] [--seed 42] [--json] [--no-file] [--cpu-prof DIR]\n');
     process.exit(0);
@@ -212,7 +214,9 @@ function parseOptions(argv: string[]): Options {
     if (!(IMPLEMENTATIONS as readonly string[]).includes(i)) throw new Error(`unknown --impl ${i}; one of ${IMPLEMENTATIONS.join(', ')}`);
   }
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : parseDepth(v));
+  if (!(WORKLOADS as readonly string[]).includes(values.workload!)) throw new Error(`unknown --workload ${values.workload}; one of ${WORKLOADS.join(', ')}`);
   return {
+    workload: values.workload as WorkloadName,
     // Fixed order regardless of how --impl was written.
     impls: IMPLEMENTATIONS.filter((i) => impls.includes(i)),
     depths: (values.depth ?? '1k,100k,1m').split(',').map(parseDepth),
@@ -301,7 +305,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
   const { impl, resting, opts } = spec;
   const budgetNs = opts.budgetSec * 1e9;
   const sha = codeHash(impl); // before the engine is loaded
-  const wl = generateMix({ name: 'mix', seed: opts.seed, resting, ops: opts.warmup + opts.ops + opts.latOps });
+  const wl = generateMix({ name: opts.workload, seed: opts.seed, resting, ops: opts.warmup + opts.ops + opts.latOps });
   const r = await makeRunner(impl, wl, opts.batch, opts.latBatch);
 
   // Memory across the prefill: book created first (fixed costs such as preallocated pools
@@ -381,7 +385,7 @@ async function runChild(spec: ChildSpec): Promise<Result> {
   return {
     bench: 'engine',
     implementation: impl,
-    workload: 'mix',
+    workload: opts.workload,
     resting_orders: resting,
     ops: tp.ops,
     ops_per_sec: Math.round(rate),
@@ -447,7 +451,7 @@ function spawnChild(spec: ChildSpec): Promise<Result> {
 }
 
 function printHeader(env: EnvInfo, opts: Options, engines: Record<string, string>, memLat: ChaseResult[], out: (s: string) => void): void {
-  out(`simex engine benchmark · workload mix · seed ${opts.seed}${opts.quick ? ' · QUICK' : ''}`);
+  out(`simex engine benchmark · workload ${opts.workload} · seed ${opts.seed}${opts.quick ? ' · QUICK' : ''}`);
   out(`node ${env.node} (V8 ${env.v8}) · ${env.cpu} × ${env.cores} cores · ${env.memGiB} GiB · ${env.kernel}`);
   out(`commit ${env.commit}${env.dirty.length ? ` + uncommitted changes in: ${env.dirty.join(', ')}` : ''}`);
   out(`dependent-load latency (pointer chase, JS): ${fmtLatencies(memLat)}`);

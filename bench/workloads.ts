@@ -38,8 +38,15 @@ export const P0 = 5_000_000; // $50,000.00 in BTCUSD price units
 export const LOT = 100; // BTCUSD lot size, quantity units
 const WINDOW = 400_000; // shadow book spans P0 ± $4,000 (inside the ±10% band)
 
+export type WorkloadName = 'mix' | 'mix-recent';
+export const WORKLOADS: readonly WorkloadName[] = ['mix', 'mix-recent'];
+
 export interface WorkloadSpec {
-  name: 'mix';
+  /** 'mix' as described above. 'mix-recent' (diagnostic): the same, except that a cancel
+   *  picks one of the ~1000 most recently added live orders instead of any live order, so
+   *  cancels hit cache-warm records; comparing it with 'mix' at the same depth isolates what
+   *  the uniformly random cancels cost in cache misses. */
+  name: WorkloadName;
   seed: number;
   /** Resting orders after the prefill, held roughly stable afterwards. */
   resting: number;
@@ -88,6 +95,7 @@ export function generateMix(spec: WorkloadSpec): Workload {
   const N = spec.resting;
   const count = N + spec.ops;
   const D = Math.min(2000, Math.max(20, N / 500));
+  const recent = spec.name === 'mix-recent';
 
   const type = new Uint8Array(count);
   const side = new Uint8Array(count);
@@ -235,7 +243,8 @@ export function generateMix(spec: WorkloadSpec): Workload {
       }
     }
     if (kind === 1) {
-      const id = liveIds[rng.int(live)]!;
+      // liveIds is append-at-end with swap-remove, so its tail holds mostly recent orders.
+      const id = liveIds[recent ? live - 1 - rng.int(Math.min(live, 1000)) : rng.int(live)]!;
       type[i] = CmdType.CANCEL; owner[i] = idOwner[id]!; orderId[i] = id;
       removeLive(id);
       mix.cancels++;
