@@ -25,7 +25,7 @@ describe('simulator lifecycle and config', () => {
     ex.dropAll('server closed');
     expect(sim.status().status).toBe('error');
     expect(sim.status().reason).toContain('server closed');
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 200 && sim.status().status !== 'healthy'; i++) await new Promise((r) => setTimeout(r, 25));
     expect(sim.status().status).toBe('healthy');
     await sim.stop();
   });
