@@ -18,7 +18,8 @@
  *   service_degradation (percent, per sample) = max(latency, errors, throughput) where
  *     latency    = max(0, avg - (base_avg + 2 sd)) / avg * 100       (extra share of latency)
  *     errors     = max(0, err% - (base_err% + 2 sd))                 (percentage points)
- *     throughput = max(0, (base_tput - 2 sd) - tput) / base_tput * 100
+ *     throughput = max(0, (base_tput - 2 sd / sqrt(n)) - tput_n) / base_tput * 100
+ *                  (tput_n = mean orders/s over the last n <= 3 seconds)
  *   (the 2-sd terms keep the baseline's own noise from reading as degradation).
  *   Recovered: 2 consecutive hub seconds <= RECOVERED_PCT that began after the faults were
  *   gone (and every targeted shard up). system_recovery_time = recovery phase start -> start
@@ -175,13 +176,17 @@ export function computeBaseline(points: HubPoint[]): Baseline {
 }
 
 /** Degradation of one second against the baseline (formula in the file header); null = no data. */
-export function degradationOf(b: Baseline, orders: number, errors: number, avgUs: number | null): number | null {
+export function degradationOf(b: Baseline, orders: number, errors: number, avgUs: number | null,
+  ordersRecent: readonly number[] = [orders]): number | null {
   if (orders === 0 && b.ordersPerSec === 0) return null;
   let lat = 0;
   if (avgUs !== null && b.avgUs !== null && avgUs > 0) lat = Math.max(0, avgUs - (b.avgUs + 2 * b.avgSd)) / avgUs * 100;
   const errPct = orders > 0 ? (errors / orders) * 100 : 0;
   const err = Math.max(0, errPct - (b.errorPct + 2 * b.errorSd));
-  const tput = b.ordersPerSec > 0 ? Math.max(0, b.ordersPerSec - 2 * b.ordersSd - orders) / b.ordersPerSec * 100 : 0;
+  // Throughput over the last n <= 3 seconds: at simulator rates (~10/s) one second is too noisy.
+  const n = Math.max(1, ordersRecent.length);
+  const tMean = ordersRecent.reduce((a, x) => a + x, 0) / n;
+  const tput = b.ordersPerSec > 0 ? Math.max(0, b.ordersPerSec - (2 * b.ordersSd) / Math.sqrt(n) - tMean) / b.ordersPerSec * 100 : 0;
   return round(Math.min(100, Math.max(lat, err, tput)), 1);
 }
 
@@ -407,7 +412,8 @@ export class ChaosController {
     if (p.ts === run.lastTs || p.ts <= run.startMs) return;
     run.lastTs = p.ts;
     if (run.faultsRemovedS === null) this.captureInjections(run);
-    const deg = degradationOf(run.baseline, p.orders_1s, p.errors_1s, p.ack.count > 0 ? p.ack.avg_us : null);
+    const recent = [...run.samples.slice(-2).map((x) => x.orders), p.orders_1s];
+    const deg = degradationOf(run.baseline, p.orders_1s, p.errors_1s, p.ack.count > 0 ? p.ack.avg_us : null, recent);
     const sm: Sample = {
       t: round(el, 1), ts: p.ts, phase: run.phase, orders: p.orders_1s, errors: p.errors_1s, avgUs: p.ack.count > 0 ? p.ack.avg_us : null,
       p99Us: p.ack.count > 0 ? p.ack.p99_us : null, latCount: p.ack.count, degradation: deg, injections: run.injected.successful,
