@@ -136,14 +136,22 @@ class Book {
     if (c.type == cmdtype::NEW && c.side <= 1 && c.price > 0 && c.price <= spec_.maxPrice)
       levelIds_.prefetch(levelKey(c.side, c.price));
   }
-  // Stage 2 (CANCEL/AMEND): the order record (its slot should be cached by now).
+  // Stage 2: CANCEL/AMEND: the order record (its slot should be cached by now);
+  // NEW limit: the level record it would join, and its owner's record.
   void prefetchOrder(const CmdRecord& c) const {
     if ((c.type == cmdtype::CANCEL || c.type == cmdtype::AMEND) && c.orderId > 0) {
       const uint32_t oi = ids_.find(static_cast<uint64_t>(c.orderId));
       if (oi != kNil) simex::prefetch(&orders_[oi]);
+    } else if (c.type == cmdtype::NEW && c.side <= 1 && c.price > 0 && c.price <= spec_.maxPrice) {
+      const uint32_t li = findLevel(c.side, c.price);
+      if (li != kNil) simex::prefetch(&levels_[li]);
+      if (c.owner != 0) {
+        const uint32_t ri = owners_.find(c.owner);
+        if (ri != kNil) simex::prefetch(&ownerRecs_[ri]);
+      }
     }
   }
-  // Stage 3 (CANCEL/AMEND): what unlinking touches: FIFO and owner-list neighbours, level.
+  // Stage 3: CANCEL/AMEND: what unlinking touches: FIFO and owner-list neighbours, level.
   void prefetchNeighbours(const CmdRecord& c) const {
     if ((c.type == cmdtype::CANCEL || c.type == cmdtype::AMEND) && c.orderId > 0) {
       const uint32_t oi = ids_.find(static_cast<uint64_t>(c.orderId));
@@ -154,6 +162,14 @@ class Book {
       if (o.ownerPrev != kNil) simex::prefetch(&orders_[o.ownerPrev]);
       if (o.ownerNext != kNil) simex::prefetch(&orders_[o.ownerNext]);
       if (o.level != kNil) simex::prefetch(&levels_[o.level]);
+    } else if (c.type == cmdtype::NEW && c.side <= 1 && c.price > 0 && c.price <= spec_.maxPrice) {
+      // Appending links the level's tail order and the owner's newest order.
+      const uint32_t li = findLevel(c.side, c.price);
+      if (li != kNil && levels_[li].tail != kNil) simex::prefetch(&orders_[levels_[li].tail]);
+      if (c.owner != 0) {
+        const uint32_t ri = owners_.find(c.owner);
+        if (ri != kNil && ownerRecs_[ri].tail != kNil) simex::prefetch(&orders_[ownerRecs_[ri].tail]);
+      }
     }
   }
 
