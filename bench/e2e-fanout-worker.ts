@@ -60,12 +60,14 @@ export default async function fanoutTask(task: FanoutTask): Promise<FanoutWorker
   let firstError = '';
   let measuring = true;
 
+  const hbInline = new FrameWriter(64);
   const open = (i: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const st: SubscriberStats = { received: 0, missed: 0, gaps: 0, firstSeq: 0, lastSeq: 0 };
       const ws = new WebSocket(task.url, { perMessageDeflate: false });
       let inst = -1;
       let live = false;
+      let lastBeat = performance.now();
       const t = setTimeout(() => reject(new Error('subscribe timed out')), 15_000);
       ws.on('open', () => {
         const w = new FrameWriter(64);
@@ -91,7 +93,16 @@ export default async function fanoutTask(task: FanoutTask): Promise<FanoutWorker
           }
           return;
         }
-        const now = (performance.timeOrigin + performance.now()) * 1000;
+        const pnow = performance.now();
+        const now = (performance.timeOrigin + pnow) * 1000;
+        // Heartbeat from the receive path too: a thread busy draining 500 sockets may not run
+        // its timers for seconds, and the server drops silent peers (HEARTBEAT_TIMEOUT).
+        if (pnow - lastBeat > 500) {
+          lastBeat = pnow;
+          hbInline.reset();
+          hbInline.clientHeartbeat({ ts: Math.round(now), lastSeqSeen: 0 });
+          ws.send(hbInline.bytes());
+        }
         let p = 0;
         while (p + 4 <= d.length) {
           const len = d.readUInt16LE(p);

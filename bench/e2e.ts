@@ -1,7 +1,8 @@
 /**
  * End-to-end binary order entry, exchange-core style: a freshly started server, the open-
  * loop load generator (src/loadgen) over the binary protocol, the rate stepped up until the
- * corrected p99 ack latency breaks the budget; the highest rate that held is the result.
+ * corrected p99 ack latency breaks the budget; the highest rate that held is the result,
+ * and the climb goes on while steps are sustained (the highest sustained rate).
  * Every step records target vs achieved rate, corrected and uncorrected p50/p99/p99.9/max,
  * timeouts, the server's CPU (from /proc) and the generator's own warnings.
  *
@@ -67,7 +68,8 @@ export interface E2eResult {
   max_sustained_ack_rate: number;
   /** The step closest to 100k orders/s, for the "p99 < 1 ms at 100k" target. */
   at_100k: StepResult | null;
-  /** Median CPU cost per order over the sustained steps (µs): server, generator. */
+  /** CPU cost per order at the highest sustained step (µs): server, generator. Low-rate
+   *  steps carry fixed per-second costs (timers, metrics) over few orders. */
   server_cpu_us_per_order: number | null;
   generator_cpu_us_per_order: number | null;
   /** cores x 1e6 / (server + generator µs per order): the rate the machine's CPU could carry
@@ -75,11 +77,6 @@ export interface E2eResult {
   projected_cpu_bound_rate: number | null;
 }
 
-function median(xs: number[]): number | null {
-  if (!xs.length) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 export interface E2eOptions {
   rates: number[];
@@ -125,7 +122,6 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards})`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
     await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, drainMs: 2000 });
-    let brokeBudget = 0;
     for (const rate of o.rates) {
       const cpu0 = await procCpuMs(server.pid);
       const t0 = performance.now();
@@ -143,8 +139,10 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
           `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
           `${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'NOT sustained'}${s.warnings.length ? `  [${s.warnings.length} generator warnings]` : ''}`,
       );
-      if (!s.sustained) break; // past saturation: higher steps only queue
-      if (!s.within_budget && ++brokeBudget >= 2) break;
+      // Past saturation higher steps only queue: stop at the first step not sustained. A
+      // latency-budget break is recorded but does not stop the climb (the sustained rate is
+      // the other headline figure).
+      if (!s.sustained) break;
       await new Promise((r) => setTimeout(r, 500));
     }
   } finally {
@@ -152,6 +150,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   }
   const held = steps.filter((s) => s.within_budget);
   const sus = steps.filter((s) => s.sustained);
+  const top = sus.length ? sus.reduce((a, b) => (b.target_rate > a.target_rate ? b : a)) : null;
   const near = [...steps].sort((a, b) => Math.abs(a.target_rate - 100_000) - Math.abs(b.target_rate - 100_000))[0] ?? null;
   const res: E2eResult = {
     bench: 'e2e-binary',
@@ -166,8 +165,8 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     highest_sustained_rate: sus.length ? Math.max(...sus.map((s) => s.target_rate)) : 0,
     max_sustained_ack_rate: sus.length ? Math.max(...sus.map((s) => s.ack_rate)) : 0,
     at_100k: near,
-    server_cpu_us_per_order: median(sus.map((s) => s.server_cpu_us_per_order).filter((x): x is number => x !== null)),
-    generator_cpu_us_per_order: median(sus.map((s) => s.generator_cpu_us_per_order)),
+    server_cpu_us_per_order: top?.server_cpu_us_per_order ?? null,
+    generator_cpu_us_per_order: top?.generator_cpu_us_per_order ?? null,
     projected_cpu_bound_rate: null,
   };
   if (res.server_cpu_us_per_order !== null && res.generator_cpu_us_per_order !== null) {
