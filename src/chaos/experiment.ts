@@ -322,7 +322,7 @@ export class ChaosController {
       if (run.faultsRemovedS === null) {
         const f = s.recoverySec > 0 ? Math.min(1, (el - rs) / s.recoverySec) : 1;
         if (rule && f < 1) this.injector.setProbability(rule, target * (1 - f));
-        else void this.removeFaults(run, el);
+        else this.removeFaults(run, el).catch((err: unknown) => run.errors.push(String(err)));
       }
     }
     this.sample(run, el);
@@ -336,7 +336,7 @@ export class ChaosController {
     run.phase = 'recovery';
     run.recoveryStartS = el;
     run.calmStreak = 0;
-    if (!run.spec.gracefulRecover || !this.ruleName(run.spec)) void this.removeFaults(run, el);
+    if (!run.spec.gracefulRecover || !this.ruleName(run.spec)) this.removeFaults(run, el).catch((err: unknown) => run.errors.push(String(err)));
   }
 
   private async removeFaults(run: Run, el: number): Promise<void> {
@@ -583,6 +583,7 @@ export class ChaosController {
       ...this.details(run),
       ...(run.abortReason ? { abort_reason: run.abortReason } : {}),
       ...(run.rolledBack.length ? { rolled_back: run.rolledBack } : {}),
+      ...(run.errors.length ? { errors: run.errors } : {}),
     };
   }
 

@@ -89,12 +89,13 @@ describe('ChaosProxy', () => {
 
   it('slicer cuts a chunk into small pieces that still add up', async () => {
     const p = await newProxy();
-    p.addToxic({ type: 'slicer', stream: 'downstream', attributes: { average_size: 10, size_variation: 0, delay: 2000 } });
+    p.addToxic({ type: 'slicer', stream: 'downstream', attributes: { average_size: 50, size_variation: 0, delay: 30_000 } });
     const s = await connect(p.port);
-    const payload = Buffer.alloc(200, 7);
+    const payload = Buffer.from(Array.from({ length: 200 }, (_, i) => i));
     const r = await roundTrip(s, payload, 200);
     expect(r.data.equals(payload)).toBe(true);
-    expect(r.chunks).toBeGreaterThan(5);
+    expect(p.stats.toxic_effects.slicer_downstream).toBeGreaterThanOrEqual(4); // pieces cut
+    expect(r.chunks).toBeGreaterThan(1); // 30 ms apart: they cannot all arrive as one read
     s.destroy();
   });
 
