@@ -61,6 +61,47 @@ function multipleOf(v: number, m: number): boolean {
   return v % m === 0;
 }
 
+// Enum values as module constants: the hot paths read constants, not object properties.
+const AMEND_PRIORITY_KEPT = AmendFlags.PRIORITY_KEPT;
+const CR_IOC_REMAINDER = CancelReason.IOC_REMAINDER;
+const CR_MASS_CANCEL = CancelReason.MASS_CANCEL;
+const CR_SELF_TRADE = CancelReason.SELF_TRADE;
+const CR_USER = CancelReason.USER;
+const EV_ACCEPTED = EventType.ACCEPTED;
+const EV_AMENDED = EventType.AMENDED;
+const EV_CANCELLED = EventType.CANCELLED;
+const EV_DECREMENTED = EventType.DECREMENTED;
+const EV_TRADE = EventType.TRADE;
+const FLAG_POST_ONLY = Flags.POST_ONLY;
+const ORD_LIMIT = OrdType.LIMIT;
+const ORD_MARKET = OrdType.MARKET;
+const R_AMEND_NO_CHANGE = RejectReason.AMEND_NO_CHANGE;
+const R_BAD_FLAGS = RejectReason.BAD_FLAGS;
+const R_BAD_LOT = RejectReason.BAD_LOT;
+const R_BAD_ORDER_ID = RejectReason.BAD_ORDER_ID;
+const R_BAD_ORDER_TYPE = RejectReason.BAD_ORDER_TYPE;
+const R_BAD_OWNER = RejectReason.BAD_OWNER;
+const R_BAD_PRICE = RejectReason.BAD_PRICE;
+const R_BAD_QUANTITY = RejectReason.BAD_QUANTITY;
+const R_BAD_SIDE = RejectReason.BAD_SIDE;
+const R_BAD_STP_MODE = RejectReason.BAD_STP_MODE;
+const R_BAD_TIF = RejectReason.BAD_TIF;
+const R_BOOK_FULL = RejectReason.BOOK_FULL;
+const R_DUPLICATE_ORDER_ID = RejectReason.DUPLICATE_ORDER_ID;
+const R_FOK_NOT_FILLABLE = RejectReason.FOK_NOT_FILLABLE;
+const R_NOT_OWNER = RejectReason.NOT_OWNER;
+const R_OFF_TICK = RejectReason.OFF_TICK;
+const R_POST_ONLY_WOULD_CROSS = RejectReason.POST_ONLY_WOULD_CROSS;
+const R_PRICE_OUT_OF_BAND = RejectReason.PRICE_OUT_OF_BAND;
+const R_UNKNOWN_ORDER = RejectReason.UNKNOWN_ORDER;
+const STP_CANCEL_BOTH = StpMode.CANCEL_BOTH;
+const STP_CANCEL_NEWEST = StpMode.CANCEL_NEWEST;
+const STP_CANCEL_OLDEST = StpMode.CANCEL_OLDEST;
+const STP_DECREMENT_AND_CANCEL = StpMode.DECREMENT_AND_CANCEL;
+const STP_NONE = StpMode.NONE;
+const TIF_FOK = Tif.FOK;
+const TIF_GTC = Tif.GTC;
+
 export class Book {
   readonly index: number;
   readonly spec: InstrumentSpec;
@@ -304,11 +345,11 @@ export class Book {
   /** Step 10 for a limit price (also AMEND): 0 if fine, else the reject reason. */
   private checkLimitPrice(price: number): number {
     const s = this.spec;
-    if (price < s.minPrice || price > s.maxPrice) return RejectReason.BAD_PRICE;
-    if (!multipleOf(price, s.tickSize)) return RejectReason.OFF_TICK;
+    if (price < s.minPrice || price > s.maxPrice) return R_BAD_PRICE;
+    if (!multipleOf(price, s.tickSize)) return R_OFF_TICK;
     const last = this.lastTradePrice;
     if (s.bandBps > 0 && last > 0 && Math.abs(price - last) * 10000 > s.bandBps * last) {
-      return RejectReason.PRICE_OUT_OF_BAND;
+      return R_PRICE_OUT_OF_BAND;
     }
     return 0;
   }
@@ -327,7 +368,7 @@ export class Book {
    *  cannot trigger (anonymous taker or STP NONE) since level totals then suffice. */
   private fokFillable(side: number, limited: boolean, limit: number, qty: number, owner: number, stp: number): boolean {
     const t = side === BUY ? this.asks : this.bids;
-    const useStp = owner !== 0 && stp !== StpMode.NONE;
+    const useStp = owner !== 0 && stp !== STP_NONE;
     let need = qty;
     for (let lv = t.best; lv !== 0; lv = t.next(lv)) {
       const lp = t.price[lv]!;
@@ -339,7 +380,7 @@ export class Book {
       }
       for (let o = t.head[lv]!; o >= 0; o = this.oi[16 * o + I_NEXT]!) {
         if ((this.oi[16 * o + I_OWNER]! >>> 0) === owner) {
-          if (stp === StpMode.CANCEL_OLDEST) continue;
+          if (stp === STP_CANCEL_OLDEST) continue;
           return false;
         }
         const l = this.of[8 * o + F_LEAVES]!;
@@ -365,7 +406,7 @@ export class Book {
     this.stpStopped = false;
     const t = side === BUY ? this.asks : this.bids;
     const mside = side ^ 1;
-    const useStp = owner !== 0 && stp !== StpMode.NONE;
+    const useStp = owner !== 0 && stp !== STP_NONE;
     while (leaves > 0) {
       const lv = t.best;
       if (lv === 0) break;
@@ -376,39 +417,39 @@ export class Book {
         const nx = this.oi[16 * o + I_NEXT]!;
         const ml = this.of[8 * o + F_LEAVES]!;
         if (useStp && (this.oi[16 * o + I_OWNER]! >>> 0) === owner) {
-          if (stp === StpMode.CANCEL_NEWEST) {
-            this.emit(EventType.CANCELLED, side, CancelReason.SELF_TRADE, 0, takerId, owner, cxlPrice, leaves, 0, 0, 0);
+          if (stp === STP_CANCEL_NEWEST) {
+            this.emit(EV_CANCELLED, side, CR_SELF_TRADE, 0, takerId, owner, cxlPrice, leaves, 0, 0, 0);
             this.stpStopped = true;
             return 0;
           }
-          if (stp === StpMode.DECREMENT_AND_CANCEL) {
+          if (stp === STP_DECREMENT_AND_CANCEL) {
             const d = leaves < ml ? leaves : ml;
             if (ml === d) {
-              this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
+              this.emit(EV_CANCELLED, mside, CR_SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
               this.unlinkFromLevel(o);
               this.drop(o);
             } else {
               this.of[8 * o + F_LEAVES] = ml - d;
               t.total[lv] -= d;
-              this.emit(EventType.DECREMENTED, mside, 0, 0, this.of[8 * o + F_ID]!, owner, lp, ml - d, d, 0, 0);
+              this.emit(EV_DECREMENTED, mside, 0, 0, this.of[8 * o + F_ID]!, owner, lp, ml - d, d, 0, 0);
               this.touch(mside, lp, lv);
             }
             if (leaves === d) {
-              this.emit(EventType.CANCELLED, side, CancelReason.SELF_TRADE, 0, takerId, owner, cxlPrice, d, 0, 0, 0);
+              this.emit(EV_CANCELLED, side, CR_SELF_TRADE, 0, takerId, owner, cxlPrice, d, 0, 0, 0);
               this.stpStopped = true;
               return 0;
             }
             leaves -= d;
-            this.emit(EventType.DECREMENTED, side, 0, 0, takerId, owner, decPrice, leaves, d, 0, 0);
+            this.emit(EV_DECREMENTED, side, 0, 0, takerId, owner, decPrice, leaves, d, 0, 0);
             o = nx;
             continue;
           }
           // CANCEL_OLDEST and CANCEL_BOTH remove the maker first.
-          this.emit(EventType.CANCELLED, mside, CancelReason.SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
+          this.emit(EV_CANCELLED, mside, CR_SELF_TRADE, 0, this.of[8 * o + F_ID]!, owner, lp, ml, 0, 0, 0);
           this.unlinkFromLevel(o);
           this.drop(o);
-          if (stp === StpMode.CANCEL_BOTH) {
-            this.emit(EventType.CANCELLED, side, CancelReason.SELF_TRADE, 0, takerId, owner, cxlPrice, leaves, 0, 0, 0);
+          if (stp === STP_CANCEL_BOTH) {
+            this.emit(EV_CANCELLED, side, CR_SELF_TRADE, 0, takerId, owner, cxlPrice, leaves, 0, 0, 0);
             this.stpStopped = true;
             return 0;
           }
@@ -417,7 +458,7 @@ export class Book {
         }
         const q = leaves < ml ? leaves : ml;
         leaves -= q;
-        this.emit(EventType.TRADE, side, 0, 0, takerId, this.of[8 * o + F_ID]!, lp, q, leaves, ml - q, this.nextMatchId++);
+        this.emit(EV_TRADE, side, 0, 0, takerId, this.of[8 * o + F_ID]!, lp, q, leaves, ml - q, this.nextMatchId++);
         this.lastTradePrice = lp;
         if (ml === q) {
           this.unlinkFromLevel(o);
@@ -446,41 +487,41 @@ export class Book {
     const flags = w1 & 0xff;
     const stp = (w1 >>> 8) & 0xff;
     const s = this.spec;
-    if (side > 1) return this.reject(RejectReason.BAD_SIDE, ci, w);
-    if (ordType > 1) return this.reject(RejectReason.BAD_ORDER_TYPE, ci, w);
-    if (tif > 2 || (ordType === OrdType.MARKET && tif === Tif.GTC)) return this.reject(RejectReason.BAD_TIF, ci, w);
-    const postOnly = (flags & Flags.POST_ONLY) !== 0;
-    if ((flags & ~Flags.POST_ONLY) !== 0 || (postOnly && (ordType === OrdType.MARKET || tif !== Tif.GTC))) {
-      return this.reject(RejectReason.BAD_FLAGS, ci, w);
+    if (side > 1) return this.reject(R_BAD_SIDE, ci, w);
+    if (ordType > 1) return this.reject(R_BAD_ORDER_TYPE, ci, w);
+    if (tif > 2 || (ordType === ORD_MARKET && tif === TIF_GTC)) return this.reject(R_BAD_TIF, ci, w);
+    const postOnly = (flags & FLAG_POST_ONLY) !== 0;
+    if ((flags & ~FLAG_POST_ONLY) !== 0 || (postOnly && (ordType === ORD_MARKET || tif !== TIF_GTC))) {
+      return this.reject(R_BAD_FLAGS, ci, w);
     }
-    if (stp > 4) return this.reject(RejectReason.BAD_STP_MODE, ci, w);
+    if (stp > 4) return this.reject(R_BAD_STP_MODE, ci, w);
     const idHi = ci[w + 7]!;
     const idLo = ci[w + 6]!;
-    if (idHi < 0 || idHi > MAX_ID_HI || (idHi === 0 && idLo === 0)) return this.reject(RejectReason.BAD_ORDER_ID, ci, w);
+    if (idHi < 0 || idHi > MAX_ID_HI || (idHi === 0 && idLo === 0)) return this.reject(R_BAD_ORDER_ID, ci, w);
     const id = idHi * TWO_32 + (idLo >>> 0);
-    if (this.ids.get(id, this.of) >= 0) return this.reject(RejectReason.DUPLICATE_ORDER_ID, ci, w);
+    if (this.ids.get(id, this.of) >= 0) return this.reject(R_DUPLICATE_ORDER_ID, ci, w);
     const qty = rd(ci, w + 10);
-    if (qty < s.minQty || qty > s.maxQty) return this.reject(RejectReason.BAD_QUANTITY, ci, w);
-    if (!multipleOf(qty, s.lotSize)) return this.reject(RejectReason.BAD_LOT, ci, w);
+    if (qty < s.minQty || qty > s.maxQty) return this.reject(R_BAD_QUANTITY, ci, w);
+    if (!multipleOf(qty, s.lotSize)) return this.reject(R_BAD_LOT, ci, w);
     const price = rd(ci, w + 8);
-    if (ordType === OrdType.LIMIT) {
+    if (ordType === ORD_LIMIT) {
       const r = this.checkLimitPrice(price);
       if (r !== 0) return this.reject(r, ci, w);
     } else if (price !== 0) {
-      if (price < s.minPrice || price > s.maxPrice) return this.reject(RejectReason.BAD_PRICE, ci, w);
-      if (!multipleOf(price, s.tickSize)) return this.reject(RejectReason.OFF_TICK, ci, w);
+      if (price < s.minPrice || price > s.maxPrice) return this.reject(R_BAD_PRICE, ci, w);
+      if (!multipleOf(price, s.tickSize)) return this.reject(R_OFF_TICK, ci, w);
     }
-    if (postOnly && this.crosses(side, price)) return this.reject(RejectReason.POST_ONLY_WOULD_CROSS, ci, w);
+    if (postOnly && this.crosses(side, price)) return this.reject(R_POST_ONLY_WOULD_CROSS, ci, w);
     const owner = ci[w + 2]! >>> 0;
-    const limited = ordType === OrdType.LIMIT || price !== 0;
-    if (tif === Tif.FOK && !this.fokFillable(side, limited, price, qty, owner, stp)) {
-      return this.reject(RejectReason.FOK_NOT_FILLABLE, ci, w);
+    const limited = ordType === ORD_LIMIT || price !== 0;
+    if (tif === TIF_FOK && !this.fokFillable(side, limited, price, qty, owner, stp)) {
+      return this.reject(R_FOK_NOT_FILLABLE, ci, w);
     }
-    const gtc = tif === Tif.GTC; // implies LIMIT (MARKET + GTC was rejected)
-    if (gtc && this.live >= s.maxOrders) return this.reject(RejectReason.BOOK_FULL, ci, w);
+    const gtc = tif === TIF_GTC; // implies LIMIT (MARKET + GTC was rejected)
+    if (gtc && this.live >= s.maxOrders) return this.reject(R_BOOK_FULL, ci, w);
 
-    this.emit(EventType.ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
-    const decPrice = ordType === OrdType.MARKET ? 0 : price;
+    this.emit(EV_ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
+    const decPrice = ordType === ORD_MARKET ? 0 : price;
     const leaves = this.match(side, limited, price, id, owner, stp, qty, price, decPrice);
     if (leaves === 0 || this.stpStopped) return;
     if (gtc) {
@@ -495,7 +536,7 @@ export class Book {
       this.live++;
       this.rest(o);
     } else {
-      this.emit(EventType.CANCELLED, side, CancelReason.IOC_REMAINDER, 0, id, owner, price, leaves, 0, 0, 0);
+      this.emit(EV_CANCELLED, side, CR_IOC_REMAINDER, 0, id, owner, price, leaves, 0, 0, 0);
     }
   }
 
@@ -504,16 +545,16 @@ export class Book {
     const idHi = ci[w + 7]!;
     const idLo = ci[w + 6]!;
     if (idHi < 0 || idHi > MAX_ID_HI || (idHi === 0 && idLo === 0)) {
-      this.reject(RejectReason.BAD_ORDER_ID, ci, w);
+      this.reject(R_BAD_ORDER_ID, ci, w);
       return -1;
     }
     const o = this.ids.get(idHi * TWO_32 + (idLo >>> 0), this.of);
     if (o < 0) {
-      this.reject(RejectReason.UNKNOWN_ORDER, ci, w);
+      this.reject(R_UNKNOWN_ORDER, ci, w);
       return -1;
     }
     if ((this.oi[16 * o + I_OWNER]! >>> 0) !== ci[w + 2]! >>> 0) {
-      this.reject(RejectReason.NOT_OWNER, ci, w);
+      this.reject(R_NOT_OWNER, ci, w);
       return -1;
     }
     return o;
@@ -527,8 +568,8 @@ export class Book {
     const side = (this.oi[16 * o + I_META]! & 0xff);
     const price = this.of[8 * o + F_PRICE]!;
     const leaves = this.of[8 * o + F_LEAVES]!;
-    this.emit(EventType.ACCEPTED, side, 0, 0, id, owner, price, leaves, 0, 0, 0);
-    this.emit(EventType.CANCELLED, side, CancelReason.USER, 0, id, owner, price, leaves, 0, 0, 0);
+    this.emit(EV_ACCEPTED, side, 0, 0, id, owner, price, leaves, 0, 0, 0);
+    this.emit(EV_CANCELLED, side, CR_USER, 0, id, owner, price, leaves, 0, 0, 0);
     this.unlinkFromLevel(o);
     this.drop(o);
   }
@@ -538,28 +579,28 @@ export class Book {
     if (o < 0) return;
     const s = this.spec;
     const qty = rd(ci, w + 10);
-    if (qty < s.minQty || qty > s.maxQty) return this.reject(RejectReason.BAD_QUANTITY, ci, w);
-    if (!multipleOf(qty, s.lotSize)) return this.reject(RejectReason.BAD_LOT, ci, w);
+    if (qty < s.minQty || qty > s.maxQty) return this.reject(R_BAD_QUANTITY, ci, w);
+    if (!multipleOf(qty, s.lotSize)) return this.reject(R_BAD_LOT, ci, w);
     const price = rd(ci, w + 8);
     const r = this.checkLimitPrice(price);
     if (r !== 0) return this.reject(r, ci, w);
     const oldPrice = this.of[8 * o + F_PRICE]!;
     const oldLeaves = this.of[8 * o + F_LEAVES]!;
-    if (price === oldPrice && qty === oldLeaves) return this.reject(RejectReason.AMEND_NO_CHANGE, ci, w);
+    if (price === oldPrice && qty === oldLeaves) return this.reject(R_AMEND_NO_CHANGE, ci, w);
     const side = (this.oi[16 * o + I_META]! & 0xff);
-    if ((((this.oi[16 * o + I_META]! >>> 8) & 0xff) & Flags.POST_ONLY) !== 0 && this.crosses(side, price)) {
-      return this.reject(RejectReason.POST_ONLY_WOULD_CROSS, ci, w);
+    if ((((this.oi[16 * o + I_META]! >>> 8) & 0xff) & FLAG_POST_ONLY) !== 0 && this.crosses(side, price)) {
+      return this.reject(R_POST_ONLY_WOULD_CROSS, ci, w);
     }
     const id = this.of[8 * o + F_ID]!;
     const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
-    this.emit(EventType.ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
+    this.emit(EV_ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
     if (price === oldPrice && qty < oldLeaves) {
       // Reduce in place: keeps time priority.
       this.of[8 * o + F_LEAVES] = qty;
       const t = side === BUY ? this.bids : this.asks;
       const lv = this.oi[16 * o + I_LEVEL]!;
       t.total[lv] -= oldLeaves - qty;
-      this.emit(EventType.AMENDED, side, 0, AmendFlags.PRIORITY_KEPT, id, owner, price, qty, oldPrice, oldLeaves, 0);
+      this.emit(EV_AMENDED, side, 0, AMEND_PRIORITY_KEPT, id, owner, price, qty, oldPrice, oldLeaves, 0);
       this.touch(side, price, lv);
       return;
     }
@@ -567,7 +608,7 @@ export class Book {
     this.unlinkFromLevel(o);
     this.of[8 * o + F_PRICE] = price;
     this.of[8 * o + F_LEAVES] = qty;
-    this.emit(EventType.AMENDED, side, 0, 0, id, owner, price, qty, oldPrice, oldLeaves, 0);
+    this.emit(EV_AMENDED, side, 0, 0, id, owner, price, qty, oldPrice, oldLeaves, 0);
     const leaves = this.match(side, true, price, id, owner, (this.oi[16 * o + I_META]! >>> 16), qty, price, price);
     if (leaves === 0 || this.stpStopped) {
       this.drop(o);
@@ -579,15 +620,15 @@ export class Book {
 
   onMassCancel(ci: Int32Array, w: number): void {
     const owner = ci[w + 2]! >>> 0;
-    if (owner === 0) return this.reject(RejectReason.BAD_OWNER, ci, w);
+    if (owner === 0) return this.reject(R_BAD_OWNER, ci, w);
     const r = this.owners.get(owner);
     const n = r < 0 ? 0 : this.ownCount[r]!;
-    this.emit(EventType.ACCEPTED, 0, 0, 0, 0, owner, 0, n, 0, 0, 0);
+    this.emit(EV_ACCEPTED, 0, 0, 0, 0, owner, 0, n, 0, 0, 0);
     if (n === 0) return;
     let o = this.ownHead[r]!;
     while (o >= 0) {
       const nx = this.oi[16 * o + I_ONEXT]!;
-      this.emit(EventType.CANCELLED, (this.oi[16 * o + I_META]! & 0xff), CancelReason.MASS_CANCEL, 0, this.of[8 * o + F_ID]!, owner,
+      this.emit(EV_CANCELLED, (this.oi[16 * o + I_META]! & 0xff), CR_MASS_CANCEL, 0, this.of[8 * o + F_ID]!, owner,
         this.of[8 * o + F_PRICE]!, this.of[8 * o + F_LEAVES]!, 0, 0, 0);
       this.unlinkFromLevel(o);
       this.drop(o);
@@ -719,7 +760,7 @@ export class Book {
       const side = dv.getUint8(off + 12);
       if (side > 1) fail('bad side');
       const fl = dv.getUint8(off + 13);
-      if ((fl & ~Flags.POST_ONLY) !== 0) fail('bad flags');
+      if ((fl & ~FLAG_POST_ONLY) !== 0) fail('bad flags');
       const stp = dv.getUint8(off + 14);
       if (stp > 4) fail('bad stp');
       const price = i64(off + 16, 'price');
