@@ -181,7 +181,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       throw new HttpError(edgeStatus(r), reasonName(r), reasonText[reasonName(r)] ?? 'unavailable');
     }
     waiting.set(ctx, Date.now());
-    ex.flush();
+    ex.flushSoon();
   };
 
   // ---------------------------------------------------------------- health

@@ -480,6 +480,7 @@ export class BinaryWs {
     const now = Date.now();
     const hb = this.opts.heartbeatMs;
     const ex = this.opts.exchange;
+    let any = false;
     for (const c of this.conns) {
       if (c.closed || !c.ws) continue;
       const s = c.session;
@@ -494,9 +495,10 @@ export class BinaryWs {
       if (now - c.lastSendMs >= hb && !c.dirty) {
         this.fw.serverHeartbeat({ ts: nowUs(), lastSeq: s.lastSeq });
         this.raw(c);
-        ex.flushOutput();
+        any = true;
       }
     }
+    if (any) ex.flushOutput(); // corked sends, once for all connections
   }
 
   private purgeSessions(): void {
