@@ -419,6 +419,7 @@ void Book::onNew(const CmdRecord& c, EventSink& out) {
       o.flags = c.flags;
       o.stp = c.stp;
       o.pad = 0;
+    o.spare = 0;
       o.ownerRec = kNil;
       o.level = kNil;
       try {
@@ -663,6 +664,7 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
     o.flags = r.flags;
     o.stp = r.stp;
     o.pad = 0;
+    o.spare = 0;
     o.ownerRec = kNil;
     o.ownerNext = o.ownerPrev = kNil;
     b->ids_.insert(static_cast<uint64_t>(o.id), oi);
