@@ -617,12 +617,31 @@ export class ChaosController {
         score_components: { availability: round(m.A, 4), latency_within_sla: round(m.L, 4), recovery: round(m.R, 4) },
       },
       resilience_formula: '100 * (0.5*availability + 0.3*latency_within_sla + 0.2*recovery); see docs/CHAOS.md',
+      ...this.verdict(run, m),
       timeline,
       observations: this.observations(run, m),
       recommendations: this.recommendations(run, m),
       ...this.details(run),
       rolled_back: run.rolledBack,
     };
+  }
+
+  /**
+   * LitmusChaos-style verdict from three probes: error rate during chaos <= SLA_ERROR_PCT,
+   * p99 ack latency <= SLA_P99_MS in every chaos second, recovered after the faults. A probe
+   * without data is "N/A" and does not count. Verdict: Pass (all counted probes passed),
+   * Fail, Stopped (ended by /stop) or Awaited (nothing measurable).
+   */
+  private verdict(run: Run, m: ReturnType<ChaosController['measures']>): Record<string, unknown> {
+    const probes: { name: string; status: 'Passed' | 'Failed' | 'N/A' }[] = [
+      { name: 'error-rate-within-sla', status: m.errPctWin === null ? 'N/A' : m.errPctWin <= SLA_ERROR_PCT ? 'Passed' : 'Failed' },
+      { name: 'p99-latency-within-sla', status: m.slaSeconds === 0 ? 'N/A' : m.slaBreaches === 0 ? 'Passed' : 'Failed' },
+      { name: 'recovered', status: run.status === 'stopped' || !m.traffic ? 'N/A' : run.recoveredAtS !== null ? 'Passed' : 'Failed' },
+    ];
+    const counted = probes.filter((p) => p.status !== 'N/A');
+    const passed = counted.filter((p) => p.status === 'Passed').length;
+    const verdict = run.status === 'stopped' ? 'Stopped' : counted.length === 0 ? 'Awaited' : passed === counted.length ? 'Pass' : 'Fail';
+    return { verdict, probe_success_percentage: counted.length ? round((passed / counted.length) * 100, 1) : null, probes };
   }
 
   private observations(run: Run, m: ReturnType<ChaosController['measures']>): string[] {
