@@ -17,6 +17,12 @@ import { Book, BUY, SELL } from './book.js';
 import { EventOut } from './events.js';
 
 const CMD_W = CMD_SIZE >>> 2;
+const CMD_NEW = CmdType.NEW;
+const CMD_CANCEL = CmdType.CANCEL;
+const CMD_AMEND = CmdType.AMEND;
+const CMD_MASS_CANCEL = CmdType.MASS_CANCEL;
+const R_UNKNOWN_BOOK = RejectReason.UNKNOWN_BOOK;
+const R_UNKNOWN_COMMAND = RejectReason.UNKNOWN_COMMAND;
 const MAX_BOOKS = 65536; // the command's book field is a u16
 
 export interface TsEngineOptions {
@@ -83,17 +89,17 @@ export class TsEngine implements Engine {
       out.tsLo = ci[w + 4]!;
       out.tsHi = ci[w + 5]!;
       if (bookRaw >= nBooks) {
-        const reason = type >= 1 && type <= 4 ? RejectReason.UNKNOWN_BOOK : RejectReason.UNKNOWN_COMMAND;
+        const reason = type >= 1 && type <= 4 ? R_UNKNOWN_BOOK : R_UNKNOWN_COMMAND;
         out.putRejected(reason, bookRaw, 0, (ci[w]! >>> 8) & 0xff, ci[w + 6]!, ci[w + 7]!, ci[w + 2]!);
         continue;
       }
       const book = books[bookRaw]!;
       switch (type) {
-        case CmdType.NEW: book.onNew(ci, w); break;
-        case CmdType.CANCEL: book.onCancel(ci, w); break;
-        case CmdType.AMEND: book.onAmend(ci, w); break;
-        case CmdType.MASS_CANCEL: book.onMassCancel(ci, w); break;
-        default: book.reject(RejectReason.UNKNOWN_COMMAND, ci, w); continue;
+        case CMD_NEW: book.onNew(ci, w); break;
+        case CMD_CANCEL: book.onCancel(ci, w); break;
+        case CMD_AMEND: book.onAmend(ci, w); break;
+        case CMD_MASS_CANCEL: book.onMassCancel(ci, w); break;
+        default: book.reject(R_UNKNOWN_COMMAND, ci, w); continue;
       }
       book.flushL2();
     }
