@@ -29,7 +29,12 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
     { name: 'p99.9 corrected', key: 'p999_us', color: '#862e9c' },
     { name: 'p99 uncorrected', key: 'p99_uncorrected_us', color: '#1864ab', dash: '6 4' },
   ];
-  const xMax = Math.max(1, ...steps.map((s) => s.ack_rate)) * 1.1;
+  // x ticks at a 1/2/5 x 10^k step, at most 8 of them.
+  const raw = Math.max(1, ...steps.map((s) => s.ack_rate)) * 1.1;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw / 8)));
+  const xStep = [1, 2, 5, 10].map((m) => m * mag).find((st) => raw / st <= 8)!;
+  const xticks = Math.ceil(raw / xStep);
+  const xMax = xticks * xStep;
   const vals = steps.flatMap((s) => series.map((x) => Number(s[x.key]))).filter((v) => v > 0);
   const yLo = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(r.budget_p99_us, ...vals)))));
   const yHi = Math.pow(10, Math.ceil(Math.log10(Math.max(r.budget_p99_us * 10, ...vals))));
@@ -47,9 +52,8 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
     o.push(`<line x1="${M.l}" x2="${M.l + pw}" y1="${Y(d)}" y2="${Y(d)}" stroke="#e0e0e0"/>`);
     o.push(`<text x="${M.l - 8}" y="${Y(d) + 4}" text-anchor="end">${fmtUs(d)}</text>`);
   }
-  const xticks = 6;
   for (let i = 0; i <= xticks; i++) {
-    const v = (xMax / xticks) * i;
+    const v = xStep * i;
     o.push(`<line x1="${X(v)}" x2="${X(v)}" y1="${M.t}" y2="${M.t + ph}" stroke="#f0f0f0"/>`);
     o.push(`<text x="${X(v)}" y="${M.t + ph + 18}" text-anchor="middle">${fmtRate(v)}</text>`);
   }

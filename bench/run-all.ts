@@ -9,8 +9,7 @@
  *
  * Writes bench/results/<timestamp>-<commit>.json (git-ignored), appends its figures to
  * bench/results/history.jsonl (committed: the "previous run" for compare.ts), renders the
- * step-up chart (docs/img/latency-vs-throughput.svg on a full run; bench/results/ on
- * --quick), prints a summary and the comparison with the previous recorded run.
+ * step-up chart (docs/img/latency-vs-throughput.svg on a full run; dist/bench/ on --quick), prints a summary and the comparison with the previous recorded run.
  *
  * Options: --quick (whole suite in < 2 min: smaller engine set, short steps, 100
  * subscribers), --only a,b / --skip a,b (engine,codec,e2e,rest,fanout), --no-record.
@@ -199,7 +198,7 @@ export async function main(argv: string[]): Promise<number> {
     log(`results: ${file}`);
     if (rec.e2e && 'steps' in rec.e2e && rec.e2e.steps.length) {
       const svg = renderLatencyChart(rec.e2e, `commit ${rec.meta.commit}, ${date.slice(0, 16)}Z, ${rec.meta.cores} cores shared by server and generator, load avg ${rec.meta.loadavg_start[0]!.toFixed(1)}${quick ? ', --quick' : ''}`);
-      const out = quick ? path.join(RESULTS_DIR, 'latency-vs-throughput-quick.svg') : path.join(REPO_ROOT, 'docs', 'img', 'latency-vs-throughput.svg');
+      const out = quick ? path.join(REPO_ROOT, 'dist', 'bench', 'latency-vs-throughput-quick.svg') : path.join(REPO_ROOT, 'docs', 'img', 'latency-vs-throughput.svg');
       mkdirSync(path.dirname(out), { recursive: true });
       writeFileSync(out, svg);
       log(`chart: ${out}`);
