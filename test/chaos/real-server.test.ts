@@ -87,7 +87,7 @@ describe('chaos API on the real server', () => {
     const st = await api(srv.base, 'GET', '/demo/chaos-test/status');
     expect(st.body.phase).toBe('sustained');
     expect(st.body.metrics.successful_injections).toBeGreaterThanOrEqual(5);
-    expect(st.body.injector.mean_measured_delay_ms).toBeGreaterThanOrEqual(50);
+    expect(st.body.injector.mean_measured_delay_ms).toBeGreaterThanOrEqual(49); // 50 ms hold, ms-granular timer clock
     const stop = await api(srv.base, 'POST', '/demo/chaos-test/stop');
     expect(stop.body).toMatchObject({ status: 'stopped', injector_installed: false });
     expect(stop.body.rolled_back).toContain('injector:latency');
