@@ -20,8 +20,8 @@
  * 403. Profiles expose source paths and heap contents: never enable this on an exposed
  * port without a token.
  *
- * Cost: a CPU profile slows the profiled thread by a few %; a heap snapshot pauses it
- * (see profiler.ts). One profile of each kind per thread at a time (409 BUSY otherwise).
+ * Cost: see profiler.ts (a heap snapshot pauses the thread it is taken on). One profile of
+ * each kind per thread at a time (409 PROFILER_BUSY otherwise).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';

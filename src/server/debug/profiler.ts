@@ -13,10 +13,12 @@
  *   - or, without a dedicated port: call `handleProfilerMessage(msg.req)` yourself for any
  *     message where `isProfilerEnvelope(msg)` and post `{ [PROFILER_TAG]: 1, id, reply }`.
  *
- * Costs (measured order of magnitude, not guarantees): CPU profiling at the default 1 ms
- * interval costs a few % of the profiled thread; the sampling heap profiler at 512 KiB costs
- * well under 1 %; a heap snapshot stops the thread for ~0.1–1 s per 100 MB of heap and
- * produces a JSON string about 2–5x the heap size.
+ * Costs (not measured here: compare `simex loadgen` results with and without a profile
+ * running before trusting one under load): a CPU profile samples the thread's stack every
+ * `intervalUs`; the continuous sampling heap profiler records one allocation per ~512 KiB
+ * allocated; a heap snapshot stops the thread while it walks the whole heap (seconds for a
+ * large heap; the debug-routes test sees multi-second snapshots of a small worker on a
+ * loaded 2-core machine) and produces a JSON string larger than the heap.
  *
  * Ordering: one operation of each kind at a time per thread (V8 has one profiler per
  * isolate); a second concurrent request of the same kind gets `busy`.
