@@ -67,7 +67,7 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
   for (const s of series) {
     const pts = steps.map((st) => `${X(st.ack_rate).toFixed(1)},${Y(Number(st[s.key])).toFixed(1)}`);
     if (pts.length) o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`);
-    for (const st of steps) o.push(`<circle cx="${X(st.ack_rate).toFixed(1)}" cy="${Y(Number(st[s.key])).toFixed(1)}" r="3" fill="${s.color}"><title>${esc(`${s.name}: ${st[s.key]} µs at ${st.ack_rate}/s (target ${st.target_rate}/s)`)}</title></circle>`);
+    for (const st of steps) o.push(`<circle cx="${X(st.ack_rate).toFixed(1)}" cy="${Y(Number(st[s.key])).toFixed(1)}" r="${st.sustained ? 3 : 4}" fill="${st.sustained ? s.color : '#ffffff'}" stroke="${s.color}"><title>${esc(`${s.name}: ${st[s.key]} µs at ${st.ack_rate}/s (target ${st.target_rate}/s)`)}</title></circle>`);
   }
   // legend
   series.forEach((s, i) => {
@@ -79,6 +79,11 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
   o.push(`<text x="${M.l + pw + 16}" y="${ly}" fill="#333">held budget: ${fmtRate(r.highest_rate_within_budget)}/s</text>`);
   o.push(`<text x="${M.l + pw + 16}" y="${ly + 18}" fill="#333">sustained: ${fmtRate(r.highest_sustained_rate)}/s</text>`);
   o.push(`<text x="${M.l + pw + 16}" y="${ly + 36}" fill="#333">${r.connections} conns, ${r.orders_per_frame}/frame</text>`);
+  const unsus = steps.filter((st) => !st.sustained);
+  if (unsus.length) {
+    o.push(`<text x="${M.l + pw + 16}" y="${ly + 60}" fill="#333">open circles: not sustained</text>`);
+    o.push(`<text x="${M.l + pw + 16}" y="${ly + 76}" fill="#333">(target ${unsus.map((st) => fmtRate(st.target_rate)).join(', ')}/s)</text>`);
+  }
   o.push('</svg>');
   return o.join('\n') + '\n';
 }
