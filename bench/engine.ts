@@ -609,6 +609,7 @@ async function parent(opts: Options): Promise<void> {
 const childIdx = process.argv.indexOf('--child');
 if (childIdx >= 0) {
   const spec = JSON.parse(process.argv[childIdx + 1]!) as ChildSpec;
+  spec.opts.workload ??= 'mix'; // hand-written specs (perf recipe in PERFORMANCE.md) may omit it
   // Without an IPC channel (a child started by hand, e.g. under `perf record`), the result is
   // printed as one JSON line instead.
   const send = (m: object, code: number): void => {
