@@ -325,7 +325,12 @@ export class ShardPool {
     while (h.state === 'up' || h.state === 'stalled' || h.state === 'stopping') {
       if (!h.outRing.readable) {
         if (h.state === 'stopping' && h.inflight <= 0) break;
-        await h.outRing.waitReadable(200);
+        // Results are due within microseconds while commands are in flight: keep polling
+        // once per event-loop turn (I/O still runs) instead of paying a futex wake-up.
+        // Sleep only when nothing is outstanding.
+        if (h.inflight <= 0) await h.outRing.waitReadable(200);
+        else await yieldNow();
+        if (!h.outRing.readable) continue;
       }
       this.pollShard(h);
       // Yield to uWS I/O between batches (the poll above may have found a full ring).
