@@ -266,6 +266,25 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   } catch (err) {
     logger.warn({ err: String((err as Error)?.stack ?? err) }, 'demo (load-test) routes unavailable');
   }
+  // Chaos demo routes (src/server/chaos, docs/CHAOS.md): /demo/chaos-test*. Faults hook
+  // Exchange.submit, the single door every command goes through.
+  let chaosStop: (() => Promise<void>) | null = null;
+  try {
+    const chaos = await import('./chaos/index.js');
+    const ctl = chaos.registerChaosRoutes(app, {
+      exchange: exchange as never, hub, pool, port: () => port, allowCrash: config.testRoutes,
+      logger: logger.child({ component: 'chaos' }),
+    });
+    chaosStop = async () => {
+      try {
+        await ctl.close();
+      } catch (err) {
+        logger.warn({ err: String(err) }, 'chaos controller close failed');
+      }
+    };
+  } catch (err) {
+    logger.warn({ err: String((err as Error)?.stack ?? err) }, 'chaos routes unavailable');
+  }
   app.get('/', (res) => {
     const st = { aborted: false };
     res.onAborted(() => { st.aborted = true; });
@@ -339,6 +358,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         await Promise.race([sim.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
       }
       if (demoStop) await Promise.race([demoStop(), new Promise((r) => setTimeout(r, 5000))]);
+      if (chaosStop) await Promise.race([chaosStop(), new Promise((r) => setTimeout(r, 5000))]);
       logger.info({}, 'Shutting down server...');
       if (listenSocket) {
         uWS.us_listen_socket_close(listenSocket);
