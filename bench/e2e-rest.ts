@@ -10,7 +10,7 @@
  */
 import autocannon from 'autocannon';
 import { pathToFileURL } from 'node:url';
-import { mulberry32 } from '../src/loadgen/flow.js';
+import { mulberry32 } from '../src/util/prng.js';
 import { startBenchServer, procCpuMs } from './e2e-server.js';
 
 export interface RestResult {

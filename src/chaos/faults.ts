@@ -27,6 +27,7 @@ import { Origin } from '../shard/types.js';
 import { EdgeReason } from '../protocol/reasons.js';
 import { CmdType } from '../engine/layout.js';
 import { cmdToMsg } from '../server/exchange.js';
+import { mulberry32 } from '../util/prng.js';
 
 /**
  * Edge reason for a chaos-injected reject. TODO(lead): add `CHAOS_INJECTED: 128` to
@@ -94,17 +95,6 @@ interface Held {
   selected: boolean;
 }
 
-/** Small seedable PRNG (mulberry32): reproducible selections in tests. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function nowUs(): number {
   return Math.round((performance.timeOrigin + performance.now()) * 1000);

@@ -10,6 +10,7 @@
  */
 import { DEFAULT_INSTRUMENTS } from '../engine/instruments.js';
 import type { MixSpec } from './types.js';
+import { mulberry32 } from '../util/prng.js';
 
 export const OP_LIMIT = 0;
 export const OP_CANCEL = 1;
@@ -73,17 +74,6 @@ export function defaultParams(symbols: readonly string[]): SymbolParams[] {
   });
 }
 
-/** mulberry32: tiny, fast, good enough for load shapes (not for cryptography). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LIVE_CAP = 1 << 16; // resting orders tracked per connection (FIFO ring)
 const LIVE_MASK = LIVE_CAP - 1;

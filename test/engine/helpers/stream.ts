@@ -7,18 +7,10 @@
 import { CommandWriter } from '../../../src/engine/codec.js';
 import { CMD_SIZE, CmdOff, Flags, OrdType, StpMode, Tif } from '../../../src/engine/layout.js';
 import type { InstrumentSpec } from '../../../src/engine/types.js';
+import { mulberry32 } from '../../../src/util/prng.js';
 
-/** mulberry32: small, fast, good enough for test streams. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) source for test streams. */
+export const prng = mulberry32;
 
 /** Books used by the streams: a plain one, a banded one, a tiny one (BOOK_FULL). */
 export const STREAM_SPECS: InstrumentSpec[] = [

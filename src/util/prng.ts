@@ -1,0 +1,16 @@
+/**
+ * mulberry32: a seedable 32-bit PRNG, uniform in [0, 1). Same seed -> same sequence on every
+ * machine (pure Math.imul arithmetic). A few ns per draw; not for cryptography. Used for
+ * reproducible load shapes, fault selection and test streams. (The engine benchmark uses
+ * bench/lib/prng.ts, xoshiro128**, for its longer sequences.)
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
