@@ -9,8 +9,14 @@
  *   pprof --out F.pb.gz A.cpuprofile [...]
  *         gzipped pprof (src/server/debug/pprof.ts), one `thread` label per input file.
  *   heapsvg --out F.svg [--title T] A.heapprofile [...]
- *         SVG flamegraph of a sampling heap profile (/debug/heapprofile): width = live
- *         sampled bytes allocated by that stack (V8's scaled estimate).
+ *         SVG flamegraph of a sampling heap profile (/debug/heapprofile): width = sampled
+ *         bytes allocated by that stack (V8's scaled estimate; live ones, or all allocated
+ *         in the window when it was taken with collected=1). The title ends with each
+ *         thread's sample count, so a thread with none is named although it has no frame.
+ *         Fails (exit 1, nothing written) when no file has any sample: an empty flamegraph
+ *         answers no question.
+ *   heappprof --out F.pb.gz --interval BYTES [--alloc] A.heapprofile [...]
+ *         gzipped pprof of the same files (thread label per file; --alloc: alloc_* types).
  *   top   [--n 15] A.cpuprofile [...]
  *         self-time table: samples, %, function, url:line — the text view of the hot path.
  *
@@ -22,8 +28,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createRequire } from 'node:module';
-import type { Profiler, Runtime } from 'node:inspector';
-import { cpuProfilesToPprof } from '../src/server/debug/pprof.js';
+import type { Profiler } from 'node:inspector';
+import { cpuProfilesToPprof, heapProfilesToPprof, type SamplingHeapProfile } from '../src/server/debug/pprof.js';
 
 type Profile = Profiler.Profile;
 
@@ -91,10 +97,13 @@ function renderSvg(trees: LegacyNode[], title: string, countname: string): strin
     fromCpuProfile(profile: unknown, opts: Record<string, unknown>): string;
     defaultOpts: Record<string, unknown>;
   };
-  return fg.fromCpuProfile({ head }, { ...fg.defaultOpts, titletext: title, countname, removenarrows: false, internals: true });
+  const svg = fg.fromCpuProfile({ head }, { ...fg.defaultOpts, titletext: title, countname, removenarrows: false, internals: true });
+  // flamegraph 3 emits the title inside an XML comment (invisible); show it: it names the
+  // threads and their sample counts, including threads too small to have a frame.
+  return svg.replace(/<!--(<text[^>]*>[^<]*<\/text>)-->/, '$1');
 }
 
-interface HeapNode { callFrame: Runtime.CallFrame; selfSize: number; children: HeapNode[] }
+type HeapNode = SamplingHeapProfile['head'];
 
 /** Sampling heap profile -> legacy tree whose hitCount is live bytes. */
 export function heapToLegacyTree(head: HeapNode, rootName?: string): LegacyNode {
@@ -110,13 +119,41 @@ export function heapToLegacyTree(head: HeapNode, rootName?: string): LegacyNode 
   return t;
 }
 
+export function heapLabelOf(file: string): string {
+  return basename(file).replace(/\.heapprofile$/, '');
+}
+
+export function readHeapProfile(file: string): SamplingHeapProfile {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as Partial<SamplingHeapProfile>;
+  if (!p.head) throw new Error(`${file}: not a V8 sampling heap profile (no head)`);
+  return p as SamplingHeapProfile;
+}
+
+/** Sampled allocations in a profile: its `samples` list, or nodes with bytes when absent. */
+export function heapSampleCount(p: SamplingHeapProfile): number {
+  if (p.samples) return p.samples.length;
+  let n = 0;
+  const todo = [p.head];
+  while (todo.length > 0) {
+    const x = todo.pop()!;
+    if (x.selfSize > 0) n++;
+    todo.push(...x.children);
+  }
+  return n;
+}
+
+export class EmptyProfileError extends Error {}
+
 export function heapFlamegraphSvg(files: string[], title: string): string {
-  const trees = files.map((f) => {
-    const p = JSON.parse(readFileSync(f, 'utf8')) as { head?: HeapNode };
-    if (!p.head) throw new Error(`${f}: not a V8 sampling heap profile (no head)`);
-    return heapToLegacyTree(p.head, files.length > 1 ? `thread ${basename(f).replace(/\.heapprofile$/, '')}` : undefined);
-  });
-  return renderSvg(trees, title, 'bytes');
+  const profiles = files.map((f) => ({ label: heapLabelOf(f), p: readHeapProfile(f) }));
+  const counts = profiles.map(({ label, p }) => `${label} ${heapSampleCount(p)}`);
+  if (profiles.every(({ p }) => heapSampleCount(p) === 0)) {
+    throw new EmptyProfileError(`no sampled allocation in ${files.length === 1 ? 'the heap profile' : `any of the ${files.length} heap profiles`} (${counts.join(', ')}): ` +
+      'nothing was allocated (or, for a live profile, nothing survived) in the window. Is load reaching the server? ' +
+      'Try a longer DURATION, a smaller sampling interval, or an allocation profile (collected=1 / --alloc).');
+  }
+  const trees = profiles.map(({ label, p }) => heapToLegacyTree(p.head, files.length > 1 ? `thread ${label}` : undefined));
+  return renderSvg(trees, `${title} (samples: ${counts.join(', ')})`, 'bytes');
 }
 
 export interface TopRow { self: number; pct: number; fn: string; where: string }
@@ -146,10 +183,13 @@ function main(argv: string[]): number {
   const [cmd, ...rest] = argv;
   const { values, positionals } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { out: { type: 'string' }, title: { type: 'string' }, n: { type: 'string', default: '15' } },
+    options: {
+      out: { type: 'string' }, title: { type: 'string' }, n: { type: 'string', default: '15' },
+      interval: { type: 'string' }, alloc: { type: 'boolean', default: false },
+    },
   });
   if (positionals.length === 0) {
-    process.stderr.write('usage: cpuprofile-tools svg|pprof|top [--out F] [--title T] [--n N] FILE.cpuprofile...\n');
+    process.stderr.write('usage: cpuprofile-tools svg|pprof|top|heapsvg|heappprof [--out F] [--title T] [--n N] [--interval B] [--alloc] FILE...\n');
     return 2;
   }
   switch (cmd) {
@@ -161,7 +201,25 @@ function main(argv: string[]): number {
     }
     case 'heapsvg': {
       if (!values.out) throw new Error('heapsvg needs --out');
-      writeFileSync(values.out, heapFlamegraphSvg(positionals, values.title ?? 'simex heap (live sampled bytes)'));
+      let svg: string;
+      try {
+        svg = heapFlamegraphSvg(positionals, values.title ?? 'simex heap (live sampled bytes)');
+      } catch (err) {
+        if (!(err instanceof EmptyProfileError)) throw err;
+        process.stderr.write(`heapsvg: ${err.message}\n`);
+        return 1;
+      }
+      writeFileSync(values.out, svg);
+      process.stdout.write(`${values.out}\n`);
+      return 0;
+    }
+    case 'heappprof': {
+      if (!values.out) throw new Error('heappprof needs --out');
+      const interval = Number(values.interval);
+      if (!Number.isInteger(interval) || interval <= 0) throw new Error('heappprof needs --interval BYTES (the sampling interval used)');
+      writeFileSync(values.out, heapProfilesToPprof(positionals.map((f) => ({
+        thread: heapLabelOf(f), profile: readHeapProfile(f), samplingIntervalBytes: interval, collected: values.alloc === true,
+      }))));
       process.stdout.write(`${values.out}\n`);
       return 0;
     }

@@ -143,6 +143,13 @@ describe('registerDebugRoutes enabled, with a shard worker', () => {
     expect(await b.json()).toMatchObject({ code: 'UNKNOWN_THREAD', field: 'thread' });
     const c = await fetch(url('/debug/heapsnapshot?thread=all'));
     expect(c.status).toBe(404);
+    const d = await fetch(url('/debug/heapprofile?seconds=1&interval_bytes=10'));
+    expect(d.status).toBe(400);
+    expect(await d.json()).toMatchObject({ code: 'INVALID_PARAMETER', field: 'interval_bytes' });
+    // The continuous sampler (seconds=0) has fixed settings: window parameters need a window.
+    const e = await fetch(url('/debug/pprof/heap?collected=1'));
+    expect(e.status).toBe(400);
+    expect(await e.json()).toMatchObject({ code: 'INVALID_PARAMETER', field: 'seconds' });
   });
 
   it.skipIf(!externalIPv4)('requires the admin token from a non-loopback peer', async () => {

@@ -106,11 +106,37 @@ describe('sampling heap profile -> pprof', () => {
   });
 });
 
+describe('sampling heap profile with freed objects kept (collected) -> pprof alloc_*', () => {
+  it('keeps short-lived allocations a live profile loses, as alloc_objects/alloc_space', async () => {
+    // Garbage only: nothing survives the window, so only the collected profile has it.
+    const garbage = () => { for (let i = 0; i < 50; i++) new Array(2048).fill(0).map((_, j) => ({ j })); };
+    const reply = await whileRunning(handleProfilerMessage({ op: 'heap', seconds: 1, intervalBytes: 16384, collected: true }), garbage);
+    if (!reply.ok || reply.op !== 'heap') throw new Error(`no heap profile: ${JSON.stringify(reply)}`);
+    expect(reply).toMatchObject({ samplingIntervalBytes: 16384, collected: true });
+    const { p, str } = decode(heapProfilesToPprof([{ thread: 'main', profile: reply.profile, samplingIntervalBytes: 16384, collected: true }]));
+    expect(p.sampleType.map((t) => `${str(t.type)}/${str(t.unit)}`)).toEqual(['alloc_objects/count', 'alloc_space/bytes']);
+    expect(str(p.defaultSampleType)).toBe('alloc_space');
+    expect(Number(p.period)).toBe(16384);
+    expect(functionNames(p, str)).toContain('garbage');
+    expect(p.sample.reduce((s, x) => s + Number(x.value[0]), 0)).toBeGreaterThan(10);
+  });
+
+  it('refuses to merge live and allocated profiles in one file', () => {
+    const empty = { head: { callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, selfSize: 0, id: 1, children: [] }, samples: [] };
+    expect(() => heapProfilesToPprof([
+      { thread: 'main', profile: empty, samplingIntervalBytes: 1024, collected: true },
+      { thread: 'shard-0', profile: empty, samplingIntervalBytes: 1024 },
+    ])).toThrow(/cannot merge/);
+  });
+});
+
 describe('handleProfilerMessage', () => {
   it('answers bad requests with BAD_REQUEST instead of throwing', async () => {
     expect(await handleProfilerMessage({ op: 'cpu', seconds: 0, intervalUs: 1000 })).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     expect(await handleProfilerMessage({ op: 'nope' })).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
     expect(await handleProfilerMessage(null)).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(await handleProfilerMessage({ op: 'heap', seconds: 1, intervalBytes: 1 })).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+    expect(await handleProfilerMessage({ op: 'heap', seconds: 1, collected: 'yes' })).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
   });
 
   it('refuses a second concurrent cpu profile in the same thread', async () => {

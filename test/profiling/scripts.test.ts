@@ -16,6 +16,8 @@ import {
 } from './helpers.js';
 
 const TS_ENGINE_HOT = ['onNew', 'match', 'process'];
+/** A flamegraph frame (SVG <title>) with bytes, from the order path the load drives. */
+const ORDER_PATH_FRAME = /<title>[^<]*file:\/\/[^<]*\/dist\/src\/(server\/exchange|server\/wire|protocol\/|shard\/)[^<]*\([\d,]+ bytes/;
 const out = mkdtempSync(join(tmpdir(), 'simex-prof-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 beforeAll(() => {
@@ -63,12 +65,36 @@ describe('scripts/generate-flamegraph.sh against a running server (DEBUG_ENDPOIN
     expect(r.code, r.stderr).toBe(0);
     expect(lastLine(r.stdout)).toBe(join(dir, 'heap.svg'));
     for (const t of ['main', 'shard-0', 'shard-1']) expect(existsSync(join(dir, `${t}.heapprofile`))).toBe(true);
-    // Threads that kept no sampled allocation (one sample per ~512 KiB) have no width.
-    expect(readFileSync(join(dir, 'heap.svg'), 'utf8')).toMatch(/thread (main|shard-\d)/);
+    const svg = readFileSync(join(dir, 'heap.svg'), 'utf8');
+    // Every thread is named with its sample count, frames or not (a shard may keep none).
+    expect(svg).toMatch(/samples: main \d+, shard-0 \d+, shard-1 \d+/);
+    // Real frames: a thread's root frame with bytes, and allocation stacks of the order
+    // path the load drives (an idle server's few samples come from metrics timers only).
+    expect(svg).toMatch(/<title>thread (main|shard-\d) \([\d,]+ bytes/);
+    expect(svg).toMatch(ORDER_PATH_FRAME);
     const snap = readFileSync(join(dir, 'main.heapsnapshot'), 'utf8');
     expect(JSON.parse(snap).snapshot.meta.node_fields).toContain('self_size');
     const p = Profile.decode(gunzipSync(readFileSync(join(dir, 'heap.pb.gz'))));
+    const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+    expect(p.sampleType.map((t) => str(t.type))).toEqual(['objects', 'space']);
     expect(p.sample.reduce((a, s) => a + Number(s.value[1]), 0)).toBeGreaterThan(0);
+  });
+
+  it('heap --alloc: bytes allocated in the window, in every thread (engine shards included)', async () => {
+    const dir = join(out, 'fg-heap-alloc');
+    const r = await sh('generate-flamegraph.sh', ['heap', '3', String(srv.port), '--out', dir, '--alloc']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastLine(r.stdout)).toBe(join(dir, 'heap.svg'));
+    for (const t of ['main', 'shard-0', 'shard-1']) {
+      const hp = JSON.parse(readFileSync(join(dir, `${t}.heapprofile`), 'utf8')) as { samples: unknown[] };
+      expect(hp.samples.length, `${t} samples`).toBeGreaterThan(0);
+      expect(readFileSync(join(dir, 'heap.svg'), 'utf8')).toMatch(new RegExp(`<title>thread ${t} \\([\\d,]+ bytes`));
+    }
+    expect(readFileSync(join(dir, 'heap.svg'), 'utf8')).toMatch(/sampled bytes allocated in 3s/);
+    const p = Profile.decode(gunzipSync(readFileSync(join(dir, 'heap.pb.gz'))));
+    const str = (i: number | bigint) => p.stringTable.strings[Number(i)];
+    expect(p.sampleType.map((t) => str(t.type))).toEqual(['alloc_objects', 'alloc_space']);
+    expect(new Set(p.sample.flatMap((s) => s.label.map((l) => str(l.str))))).toEqual(new Set(['main', 'shard-0', 'shard-1']));
   });
 
   it('refuses cleanly (exit 3) when the debug endpoints are off', async () => {

@@ -7,11 +7,15 @@
  *        &interval_us=1000                 V8 sampling interval
  *   GET /debug/pprof/heap?thread=main      sampling heap profile (live sampled allocations)
  *        &seconds=0                        0: since the sampler started; N: fresh N s window
+ *        &interval_bytes=524288            window only: one sample per N bytes (1 KiB..64 MiB)
+ *        &collected=1                      window only: keep freed objects too = bytes
+ *                                          allocated in the window (pprof alloc_space)
  *   GET /debug/heapsnapshot?thread=main    full V8 heap snapshot (.heapsnapshot JSON)
  *   GET /debug/cpuprofile?seconds=30       raw V8 .cpuprofile JSON of one thread (for
  *        &thread=main                      Chrome DevTools or `0x --visualize-cpu-profile`)
  *   GET /debug/heapprofile?thread=main     raw V8 sampling heap profile (.heapprofile JSON,
- *        &seconds=0                        Chrome DevTools "Allocation sampling")
+ *        &seconds=0                        Chrome DevTools "Allocation sampling"); same
+ *        &interval_bytes=&collected=       window parameters as /debug/pprof/heap
  *
  * Security contract: nothing is registered unless `enabled` (DEBUG_ENDPOINTS=1). When
  * enabled, a request is served if its peer address is loopback (127.0.0.0/8, ::1,
@@ -30,7 +34,10 @@ import {
   type ResponseState,
 } from '../http.js';
 import { cpuProfilesToPprof, heapProfilesToPprof } from './pprof.js';
-import { startHeapSampling, type ProfilerReply, type ProfilerRequest } from './profiler.js';
+import {
+  HEAP_INTERVAL_MAX, HEAP_INTERVAL_MIN, HEAP_SAMPLING_INTERVAL, startHeapSampling,
+  type ProfilerReply, type ProfilerRequest,
+} from './profiler.js';
 import { ProfilerThreadRegistry, type ProfilerThreads } from './threads.js';
 
 export { cpuProfilesToPprof, heapProfilesToPprof } from './pprof.js';
@@ -160,6 +167,18 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
     return [t];
   };
 
+  /** Heap request from the query: window parameters only make sense with seconds > 0. */
+  const heapRequest = (q: URLSearchParams): ProfilerRequest & { op: 'heap' } => {
+    const seconds = intParam(q, 'seconds', 0, 0, 300);
+    const intervalBytes = intParam(q, 'interval_bytes', HEAP_SAMPLING_INTERVAL, HEAP_INTERVAL_MIN, HEAP_INTERVAL_MAX);
+    const c = q.get('collected') ?? '0';
+    if (c !== '0' && c !== '1') throw new HttpError(400, 'INVALID_PARAMETER', 'collected must be 0 or 1', 'collected');
+    if (seconds === 0 && (q.has('interval_bytes') || c === '1')) {
+      throw new HttpError(400, 'INVALID_PARAMETER', 'interval_bytes and collected need a window (seconds >= 1)', 'seconds');
+    }
+    return { op: 'heap', seconds, intervalBytes, collected: c === '1' };
+  };
+
   const ask = async (thread: string, req: ProfilerRequest) => {
     const reply = await threads.request(thread, req);
     if (!reply.ok) throw failed(reply);
@@ -171,10 +190,10 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
       threads: threads.names(),
       endpoints: {
         profile: '/debug/pprof/profile?seconds=30&thread=main|<thread>|all&interval_us=1000',
-        heap: '/debug/pprof/heap?thread=main&seconds=0',
+        heap: '/debug/pprof/heap?thread=main&seconds=0&interval_bytes=524288&collected=0',
         heapsnapshot: '/debug/heapsnapshot?thread=main',
         cpuprofile: '/debug/cpuprofile?seconds=30&thread=main',
-        heapprofile: '/debug/heapprofile?thread=main&seconds=0',
+        heapprofile: '/debug/heapprofile?thread=main&seconds=0&interval_bytes=524288&collected=0',
       },
     });
   };
@@ -194,12 +213,12 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
   });
 
   route('/debug/pprof/heap', async (q, res, state) => {
-    const seconds = intParam(q, 'seconds', 0, 0, 300);
+    const req = heapRequest(q);
     const names = threadParam(q, true);
-    const replies = await Promise.all(names.map((t) => ask(t, { op: 'heap', seconds })));
+    const replies = await Promise.all(names.map((t) => ask(t, req)));
     const body = heapProfilesToPprof(replies.map((r, i) => {
       if (r.op !== 'heap') throw new Error('profiler replied with the wrong kind');
-      return { thread: names[i]!, profile: r.profile, samplingIntervalBytes: r.samplingIntervalBytes };
+      return { thread: names[i]!, profile: r.profile, samplingIntervalBytes: r.samplingIntervalBytes, collected: r.collected };
     }));
     sendBody(res, state, 'application/octet-stream', `heap-${names.length > 1 ? 'all' : names[0]}-${stamp()}.pb.gz`, body);
   });
@@ -221,9 +240,9 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
   });
 
   route('/debug/heapprofile', async (q, res, state) => {
-    const seconds = intParam(q, 'seconds', 0, 0, 300);
+    const req = heapRequest(q);
     const [thread] = threadParam(q, false) as [string];
-    const r = await ask(thread, { op: 'heap', seconds });
+    const r = await ask(thread, req);
     if (r.op !== 'heap') throw new Error('profiler replied with the wrong kind');
     sendBody(res, state, 'application/json', `${thread}-${stamp()}.heapprofile`, JSON.stringify(r.profile));
   });

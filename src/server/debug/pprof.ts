@@ -21,7 +21,9 @@
  * Heap (V8 sampling heap profiler): sample types [objects/count, space/bytes]. `objects` is
  * the number of sampled allocations still live at that node (unscaled: each is one sample
  * taken every ~samplingInterval bytes); `space` is V8's own scaled estimate of live bytes
- * (`selfSize`). Default sample type: space.
+ * (`selfSize`). Default sample type: space. Profiles taken with `collected` (objects the GC
+ * freed are kept: bytes allocated during the window) are [alloc_objects/count,
+ * alloc_space/bytes] instead, default alloc_space, as Go names them.
  *
  * Output is gzip-compressed, as Go's net/http/pprof serves it (`pprof` accepts both).
  * Cost: O(nodes + samples) time and memory; a 30 s CPU profile is a few thousand nodes.
@@ -58,6 +60,8 @@ export interface ThreadHeapProfile {
   profile: SamplingHeapProfile;
   /** Sampling interval in bytes (pprof's period for heap profiles). */
   samplingIntervalBytes: number;
+  /** Taken with freed objects kept (allocated bytes, not live ones). Default false. */
+  collected?: boolean;
 }
 
 type CallFrame = Runtime.CallFrame;
@@ -235,8 +239,13 @@ export function heapProfilesToPprof(threads: ThreadHeapProfile[]): Buffer {
 
 export function heapProfilesToPprofProfile(threads: ThreadHeapProfile[]): Profile {
   const b = new Builder();
-  const objectsType = new ValueType({ type: b.str('objects'), unit: b.str('count') });
-  const spaceType = new ValueType({ type: b.str('space'), unit: b.str('bytes') });
+  const collected = threads.some((t) => t.collected === true);
+  if (collected && threads.some((t) => t.collected !== true)) {
+    throw new Error('cannot merge live (objects/space) and allocated (alloc_*) heap profiles in one pprof file');
+  }
+  const prefix = collected ? 'alloc_' : '';
+  const objectsType = new ValueType({ type: b.str(`${prefix}objects`), unit: b.str('count') });
+  const spaceType = new ValueType({ type: b.str(`${prefix}space`), unit: b.str('bytes') });
   let period = 0;
   for (const { thread, profile, samplingIntervalBytes } of threads) {
     period = Math.max(period, samplingIntervalBytes);
@@ -258,8 +267,8 @@ export function heapProfilesToPprofProfile(threads: ThreadHeapProfile[]): Profil
     function: b.functions,
     stringTable: b.strings,
     timeNanos: BigInt(Date.now()) * 1_000_000n,
-    periodType: new ValueType({ type: b.str('space'), unit: b.str('bytes') }),
+    periodType: new ValueType({ type: b.str(`${prefix}space`), unit: b.str('bytes') }),
     period,
-    defaultSampleType: b.str('space'),
+    defaultSampleType: b.str(`${prefix}space`),
   });
 }

@@ -34,9 +34,12 @@ export const PROFILER_TAG = '__simexProfiler';
 export type ProfilerRequest =
   /** CPU profile for `seconds` (1..300), sampling every `intervalUs` (100..100000) µs. */
   | { op: 'cpu'; seconds: number; intervalUs: number }
-  /** Sampling heap profile: live sampled allocations. `seconds` > 0: a fresh window of
-   *  that length; 0: the continuous sampler started by `startHeapSampling`. */
-  | { op: 'heap'; seconds: number }
+  /** Sampling heap profile. `seconds` > 0: a fresh window of that length, sampling one
+   *  allocation per `intervalBytes` (default HEAP_SAMPLING_INTERVAL); with `collected`,
+   *  samples of objects the GC freed during the window are kept too (bytes ALLOCATED in
+   *  the window, not live at its end). 0: the continuous sampler started by
+   *  `startHeapSampling` (live sampled allocations; `intervalBytes`/`collected` ignored). */
+  | { op: 'heap'; seconds: number; intervalBytes?: number; collected?: boolean }
   /** Full heap snapshot (.heapsnapshot JSON, Chrome DevTools format). */
   | { op: 'heapsnapshot' }
   /** Liveness check; replies with the thread's name and pid. */
@@ -44,7 +47,7 @@ export type ProfilerRequest =
 
 export type ProfilerReply =
   | { ok: true; op: 'cpu'; profile: Profiler.Profile; intervalUs: number }
-  | { ok: true; op: 'heap'; profile: SamplingHeapProfile; samplingIntervalBytes: number }
+  | { ok: true; op: 'heap'; profile: SamplingHeapProfile; samplingIntervalBytes: number; collected: boolean }
   | { ok: true; op: 'heapsnapshot'; snapshot: string }
   | { ok: true; op: 'ping'; pid: number; threadId: number }
   | { ok: false; code: 'BUSY' | 'BAD_REQUEST' | 'FAILED' | 'TIMEOUT' | 'UNKNOWN_THREAD'; error: string };
@@ -60,6 +63,10 @@ export function isProfilerEnvelope(msg: unknown): msg is ProfilerEnvelope {
 
 /** Default V8 heap-sampling interval (bytes): V8's own default. */
 export const HEAP_SAMPLING_INTERVAL = 512 * 1024;
+/** Bounds of a window's sampling interval (bytes). Below 1 KiB the stack walks per sample
+ *  cost more than the allocations they describe. */
+export const HEAP_INTERVAL_MIN = 1024;
+export const HEAP_INTERVAL_MAX = 64 * 1024 * 1024;
 
 let session: Session | null = null;
 const busy = new Set<string>();
@@ -91,7 +98,15 @@ function validate(req: unknown): ProfilerRequest | string {
       return { op: 'cpu', seconds: r.seconds as number, intervalUs: r.intervalUs as number };
     case 'heap':
       if (!int(r.seconds, 0, 300)) return 'seconds must be an integer 0..300';
-      return { op: 'heap', seconds: r.seconds as number };
+      if (r.intervalBytes !== undefined && !int(r.intervalBytes, HEAP_INTERVAL_MIN, HEAP_INTERVAL_MAX)) {
+        return `intervalBytes must be an integer ${HEAP_INTERVAL_MIN}..${HEAP_INTERVAL_MAX}`;
+      }
+      if (r.collected !== undefined && typeof r.collected !== 'boolean') return 'collected must be a boolean';
+      return {
+        op: 'heap', seconds: r.seconds as number,
+        ...(r.intervalBytes !== undefined ? { intervalBytes: r.intervalBytes as number } : {}),
+        ...(r.collected !== undefined ? { collected: r.collected as boolean } : {}),
+      };
     case 'heapsnapshot':
       return { op: 'heapsnapshot' };
     case 'ping':
@@ -119,19 +134,32 @@ async function cpu(seconds: number, intervalUs: number): Promise<ProfilerReply> 
   return { ok: true, op: 'cpu', profile, intervalUs };
 }
 
-async function heap(seconds: number): Promise<ProfilerReply> {
+/**
+ * V8 has one sampling heap profiler per isolate: a window stops the continuous sampler
+ * (its history is lost) and restarts it with the default settings afterwards, so a
+ * `seconds=0` read right after a window only covers the time since the window ended.
+ */
+async function heap(seconds: number, intervalBytes = HEAP_SAMPLING_INTERVAL, collected = false): Promise<ProfilerReply> {
   const s = sess();
   if (seconds > 0 || !continuousHeap) {
-    // A window: (re)start the sampler, wait, read, and put the continuous one back.
     if (continuousHeap) await s.post('HeapProfiler.stopSampling');
-    await s.post('HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_INTERVAL });
-    await sleep(Math.max(seconds, 1) * 1000);
-    const profile = (await s.post('HeapProfiler.getSamplingProfile')).profile as unknown as SamplingHeapProfile;
-    if (!continuousHeap) await s.post('HeapProfiler.stopSampling');
-    return { ok: true, op: 'heap', profile, samplingIntervalBytes: HEAP_SAMPLING_INTERVAL };
+    // The include* flags exist since V8 11.1 (Node 20); older V8 ignores unknown params.
+    await s.post('HeapProfiler.startSampling', {
+      samplingInterval: intervalBytes,
+      ...(collected ? { includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } : {}),
+    } as { samplingInterval: number });
+    let profile: SamplingHeapProfile;
+    try {
+      await sleep(Math.max(seconds, 1) * 1000);
+      profile = (await s.post('HeapProfiler.getSamplingProfile')).profile as unknown as SamplingHeapProfile;
+    } finally {
+      await s.post('HeapProfiler.stopSampling');
+      if (continuousHeap) await s.post('HeapProfiler.startSampling', { samplingInterval: HEAP_SAMPLING_INTERVAL });
+    }
+    return { ok: true, op: 'heap', profile, samplingIntervalBytes: intervalBytes, collected };
   }
   const profile = (await s.post('HeapProfiler.getSamplingProfile')).profile as unknown as SamplingHeapProfile;
-  return { ok: true, op: 'heap', profile, samplingIntervalBytes: HEAP_SAMPLING_INTERVAL };
+  return { ok: true, op: 'heap', profile, samplingIntervalBytes: HEAP_SAMPLING_INTERVAL, collected: false };
 }
 
 async function heapSnapshot(): Promise<ProfilerReply> {
@@ -163,7 +191,7 @@ export async function handleProfilerMessage(raw: unknown): Promise<ProfilerReply
   busy.add(req.op);
   try {
     if (req.op === 'cpu') return await cpu(req.seconds, req.intervalUs);
-    if (req.op === 'heap') return await heap(req.seconds);
+    if (req.op === 'heap') return await heap(req.seconds, req.intervalBytes, req.collected);
     return await heapSnapshot();
   } catch (err) {
     return { ok: false, code: 'FAILED', error: err instanceof Error ? err.message : String(err) };
