@@ -98,7 +98,8 @@ stop_load() { if [ -n "$load_pid" ]; then kill "$load_pid" 2>/dev/null || true; 
 trap stop_load EXIT
 # Orders the server has received so far (/api/metrics order_count), or empty.
 order_count() {
-  curl -s --max-time 5 "$base/api/metrics" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const n=JSON.parse(s).order_count;if(Number.isFinite(n))console.log(n)}catch{}})'
+  { curl -s --max-time 5 "$base/api/metrics" 2>/dev/null || true; } \
+    | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{try{const n=JSON.parse(s).order_count;if(Number.isFinite(n))console.log(n)}catch{}})' || true
 }
 if [ "$load" = 1 ]; then
   # The load is started, then the profile window opens only once the server has seen it
