@@ -110,6 +110,10 @@ export class ShardPool {
   readonly routeList: Route[] = [];
   private readonly opts: Required<Omit<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>> & Pick<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>;
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Ref'd for the pool's lifetime: Node 20's waitAsync does not keep the loop alive by
+   *  itself (see RingConsumer.waitReadableKeptAlive). Never fires in practice. */
+  private keepAlive: NodeJS.Timeout | null = null;
+  private readonly recvLoops: Promise<void>[] = [];
   private running = false;
 
   constructor(opts: ShardPoolOptions) {
@@ -139,6 +143,7 @@ export class ShardPool {
 
   async start(timeoutMs = 15_000): Promise<void> {
     this.running = true;
+    this.keepAlive = setInterval(() => {}, 1 << 30);
     const file = distModule('worker.js');
     await Promise.all(this.shards.map((h) => this.spawn(h, file, timeoutMs)));
     this.stallTimer = setInterval(() => this.checkLiveness(), 500);
@@ -183,7 +188,9 @@ export class ShardPool {
             h.implementation = msg.implementation;
             h.engineInfo = msg.engineInfo;
             h.state = 'up';
-            void this.recvLoop(h);
+            this.recvLoops.push(this.recvLoop(h).catch((err: unknown) => {
+              this.opts.logger.error({ shard: h.id, err: String((err as Error)?.stack ?? err) }, 'result loop failed');
+            }));
             resolve();
             break;
           case 'metrics':
@@ -327,13 +334,15 @@ export class ShardPool {
         if (h.state === 'stopping' && h.inflight <= 0) break;
         // Sleep until the shard publishes. (Polling once per loop turn while commands are in
         // flight was tried: no better at saturation with loadgen here, and it burns a core
-        // the shard and the clients need on a 2-core box.)
-        await h.outRing.waitReadable(200);
+        // the shard and the clients need on a 2-core box.) No timer per sleep: `keepAlive`
+        // keeps the loop alive, so the waitAsync timeout itself fires.
+        await h.outRing.waitReadableKeptAlive(200);
         if (!h.outRing.readable) continue;
       }
       this.pollShard(h);
-      // Yield to uWS I/O between batches (the poll above may have found a full ring).
-      await yieldNow();
+      // More published meanwhile: yield to uWS I/O once before the next poll. Otherwise the
+      // sleep above yields, so there is no setImmediate per batch.
+      if (h.outRing.readable) await yieldNow();
     }
     this.pollShard(h);
   }
@@ -363,6 +372,7 @@ export class ShardPool {
     this.running = false;
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.flush();
+    const keepAlive = this.keepAlive;
     await Promise.all(this.shards.map(async (h) => {
       if (h.state === 'down' || h.state === 'stopped' || !h.worker) return;
       const wasStalled = h.state === 'stalled';
@@ -374,5 +384,10 @@ export class ShardPool {
       clearTimeout(t);
       h.state = 'stopped';
     }));
+    // Wake every result loop so it sees the final state, then let the loop exit.
+    for (const h of this.shards) h.outRing?.wakeConsumer();
+    await Promise.all(this.recvLoops);
+    if (keepAlive) clearInterval(keepAlive);
+    this.keepAlive = null;
   }
 }

@@ -244,6 +244,35 @@ export class RingConsumer extends RingBase {
   }
 
   /**
+   * Block this thread (a real futex sleep via Atomics.wait; workers only, never the main
+   * thread) until the producer publishes or `timeoutMs` passes. Returns `readable`.
+   * Same lost-wake-up protocol as waitReadable: flag, re-check, sleep on the flag; a publish
+   * that lands between the re-check and the wait has already cleared the flag, so the wait
+   * returns 'not-equal' at once. Cost: no allocation; a futex syscall only when empty.
+   */
+  waitReadableSync(timeoutMs: number): boolean {
+    Atomics.store(this.ctl, W_CSLEEP, 1);
+    if (!this.readable) Atomics.wait(this.ctl, W_CSLEEP, 1, timeoutMs);
+    Atomics.store(this.ctl, W_CSLEEP, 0);
+    return this.readable;
+  }
+
+  /**
+   * waitReadable without the racing timer: resolves when the producer publishes or after
+   * `timeoutMs` — the timeout fires ONLY while something else keeps this thread's event loop
+   * alive (a ref'd handle; ShardPool holds one interval for its lifetime). Cost per sleep:
+   * the waitAsync promise and this function's own, no timer (main-thread hot path).
+   */
+  async waitReadableKeptAlive(timeoutMs: number): Promise<void> {
+    Atomics.store(this.ctl, W_CSLEEP, 1);
+    if (!this.readable) {
+      const r = waitAsync(this.ctl, W_CSLEEP, 1, timeoutMs);
+      if (r.async) await r.value;
+    }
+    Atomics.store(this.ctl, W_CSLEEP, 0);
+  }
+
+  /**
    * Resolve when the producer publishes (or after `timeoutMs`, so callers can re-check
    * their own state such as shutdown flags). Never blocks the event loop.
    */

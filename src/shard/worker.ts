@@ -4,10 +4,12 @@
  * ring, runs each command through the engine, and writes the command's events to the
  * outbound ring before reading the next command (results keep submission order).
  *
- * Engine calls: one `process(cmd, 1)` per command. The engine's event stream has no
- * per-command boundaries, and each result must be routed to the command's origin; the
- * N-API crossing this costs (~0.1 µs) is small next to the WebSocket work per order. The
- * ring crossing itself is batched: one wake-up drains everything published.
+ * Engine calls: one `process(cmds, k)` per ring drain (k <= MAX_BATCH); the event stream is
+ * split back per command at the outcome events (each command's first event is ACCEPTED or
+ * REJECTED), so results are still routed per command, in order.
+ *
+ * Wake-ups: while busy the worker sleeps in Atomics.wait (a futex) between drains and
+ * returns to its event loop every SLICE_MS; idle, it sleeps with Atomics.waitAsync.
  *
  * Back-pressure: if the outbound ring is full, the worker stops reading commands (the events
  * already produced are kept in a local overflow copy) and waits for the I/O thread to
@@ -16,6 +18,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngine, engineInfo } from '../engine/index.js';
 import { RingConsumer, RingProducer } from './ring.js';
+import { EventType } from '../engine/layout.js';
 import {
   CMD_SIZE, EVT_SIZE, IN_CMD, IN_CMD_BYTES, InOff, OUT_FINAL, OUT_HEADER_BYTES, OUT_RESULT, OutOff,
   type MainToShard, type ShardToMain, type ShardWorkerData,
@@ -56,90 +59,175 @@ function metricsSnapshot(): unknown {
   return metrics.snapshot();
 }
 
-/** Non-shared scratch for one command: the engine reads a plain (non-SAB) buffer. */
-const cmdBuf = new Uint8Array(CMD_SIZE);
+/** Commands per engine call: one `process(cmds, k)` per ring drain, at most this many
+ *  (bounds the batch's engine time, ~0.1-1 µs per command, and the scratch below). */
+const MAX_BATCH = 512;
+/** Non-shared scratch for one batch: the engine reads a plain (non-SAB) buffer. */
+const batchBuf = new Uint8Array(MAX_BATCH * CMD_SIZE);
+const bToken = new Uint32Array(MAX_BATCH);
+const bTag = new Uint32Array(MAX_BATCH);
+const bT0 = new Float64Array(MAX_BATCH);
 const inDv = inRing.dv;
 const inU8 = inRing.u8;
 
-// Overflow: events produced while the outbound ring was full (rare; copies once).
-let overflow: { token: number; tag: number; t0: number; tDone: number; events: Uint8Array; n: number } | null = null;
+/** Events of one command not yet written because the outbound ring was full (copied). */
+interface Pending { token: number; tag: number; t0: number; tDone: number; events: Uint8Array; n: number }
+/** Overflow queue, in command order: non-empty = the outbound ring is full, stop reading
+ *  commands (rare; costs one copy per command caught in it). */
+const overflow: Pending[] = [];
 
 let commands = 0;
 let eventsOut = 0;
 let stopping = false;
 
-/** Write `n` events (from `ev`) for one command as one or more records; false if no room
- *  (nothing partial is published: chunks already reserved are, but that keeps order). */
-function emit(token: number, tag: number, t0: number, tDone: number, ev: Uint8Array, n: number): boolean {
+/** Write events [from, to) of `ev` for one command as one or more records (FINAL on the
+ *  last). Returns how many were written: < to - from when the ring is full (records already
+ *  reserved stay reserved, which keeps order; the caller keeps the rest). */
+function emit(token: number, tag: number, t0: number, tDone: number, ev: Uint8Array, from: number, to: number): number {
   const perChunk = Math.max(1, Math.floor((outRing.maxPayload - OUT_HEADER_BYTES) / EVT_SIZE));
-  let i = 0;
+  let i = from;
   do {
-    const k = Math.min(perChunk, n - i);
+    const k = Math.min(perChunk, to - i);
     const off = outRing.reserve(OUT_RESULT, OUT_HEADER_BYTES + k * EVT_SIZE);
-    if (off < 0) {
-      // Keep the remainder (events i..n) for later; chunks before i are already reserved.
-      overflow = { token, tag, t0, tDone, events: ev.slice(i * EVT_SIZE, n * EVT_SIZE), n: n - i };
-      return false;
-    }
+    if (off < 0) return i - from;
     const dv = outRing.dv;
     dv.setUint32(off + OutOff.token, token, true);
     dv.setUint32(off + OutOff.tag, tag, true);
     dv.setFloat64(off + OutOff.t0, t0, true);
     dv.setUint32(off + OutOff.nEvents, k, true);
-    dv.setUint32(off + OutOff.flags, i + k >= n ? OUT_FINAL : 0, true);
+    dv.setUint32(off + OutOff.flags, i + k >= to ? OUT_FINAL : 0, true);
     dv.setFloat64(off + OutOff.tDone, tDone, true);
     if (k > 0) outRing.u8.set(ev.subarray(i * EVT_SIZE, (i + k) * EVT_SIZE), off + OUT_HEADER_BYTES);
     i += k;
-  } while (i < n);
-  return true;
+  } while (i < to);
+  return to - from;
+}
+
+/** Emit, or queue the part that did not fit (and everything after it: order is kept). */
+function emitOrQueue(token: number, tag: number, t0: number, tDone: number, ev: Uint8Array, from: number, to: number): void {
+  const done = overflow.length > 0 ? 0 : emit(token, tag, t0, tDone, ev, from, to);
+  if (from + done < to) {
+    overflow.push({ token, tag, t0, tDone, events: ev.slice((from + done) * EVT_SIZE, to * EVT_SIZE), n: to - from - done });
+  }
 }
 
 function flushOverflow(): boolean {
-  if (!overflow) return true;
-  const o = overflow;
-  overflow = null;
-  return emit(o.token, o.tag, o.t0, o.tDone, o.events, o.n);
+  while (overflow.length > 0) {
+    const o = overflow[0]!;
+    const done = emit(o.token, o.tag, o.t0, o.tDone, o.events, 0, o.n);
+    if (done < o.n) {
+      o.events = o.events.subarray(done * EVT_SIZE);
+      o.n -= done;
+      return false;
+    }
+    overflow.shift();
+  }
+  return true;
 }
 
+/**
+ * Drain the inbound ring in batches of up to MAX_BATCH: copy the commands out (releasing
+ * the ring space), run them in ONE engine call, then split the event stream back per
+ * command: every command emits exactly one outcome event (ACCEPTED or REJECTED) first
+ * (docs/ENGINE.md, event emission), so each outcome event starts the next command's events.
+ */
 function drain(): void {
   if (!flushOverflow()) {
     outRing.publish();
     return;
   }
-  inRing.poll((kind, off, len) => {
-    if (overflow) return false; // output full: leave the rest queued
-    if (kind !== IN_CMD || len !== IN_CMD_BYTES) return; // unknown record: skip (never happens)
-    cmdBuf.set(inU8.subarray(off + InOff.cmd, off + InOff.cmd + CMD_SIZE));
-    const token = inDv.getUint32(off + InOff.token, true);
-    const tag = inDv.getUint32(off + InOff.tag, true);
-    const t0 = inDv.getFloat64(off + InOff.t0, true);
+  for (;;) {
+    let k = 0;
+    inRing.poll((kind, off, len) => {
+      if (kind !== IN_CMD || len !== IN_CMD_BYTES) return; // unknown record: skip (never happens)
+      batchBuf.set(inU8.subarray(off + InOff.cmd, off + InOff.cmd + CMD_SIZE), k * CMD_SIZE);
+      bToken[k] = inDv.getUint32(off + InOff.token, true);
+      bTag[k] = inDv.getUint32(off + InOff.tag, true);
+      bT0[k] = inDv.getFloat64(off + InOff.t0, true);
+      k++;
+    }, MAX_BATCH);
+    if (k === 0) break;
     const t = performance.now();
-    const n = engine.process(cmdBuf, 1);
+    const n = engine.process(batchBuf, k);
     const t1 = performance.now();
-    commands++;
+    commands += k;
     eventsOut += n;
-    metrics.recordBatch((t1 - t) * 1e6, 1, n);
-    emit(token, tag, t0, TIME_ORIGIN + t1, engine.events(), n);
-  }, 4096);
+    metrics.recordBatch((t1 - t) * 1e6, k, n);
+    const ev = engine.events();
+    const tDone = TIME_ORIGIN + t1;
+    let c = 0;
+    let start = 0;
+    for (let i = 1; i <= n; i++) {
+      if (i < n) {
+        const type = ev[i * EVT_SIZE]!;
+        if (type !== EventType.ACCEPTED && type !== EventType.REJECTED) continue;
+      }
+      if (c >= k) break;
+      emitOrQueue(bToken[c]!, bTag[c]!, bT0[c]!, tDone, ev, start, i);
+      c++;
+      start = i;
+    }
+    if (c !== k) {
+      // Engine contract broken (one outcome event first per command): results cannot be
+      // routed. Fail loudly (the pool marks the shard down) rather than misattribute.
+      throw new Error(`engine returned ${c} command outcomes for ${k} commands (${n} events)`);
+    }
+    if (overflow.length > 0 || k < MAX_BATCH) break;
+  }
   outRing.publish();
+}
+
+// Hot path: while commands arrive, the worker sleeps in a real futex wait (Atomics.wait,
+// synchronous, allowed in workers) instead of Atomics.waitAsync: a wake-up is then one
+// futex wake in the producer and a context switch here, with no uv_async/eventfd hop, no
+// promise and no timer. The event loop still runs every SLICE_MS (control messages, the
+// metrics timer, the profiler port), and after IDLE_MS without a command the worker goes
+// back to the asynchronous sleep, so an idle shard costs no CPU.
+/** Atomics.load re-checks before a futex sleep (a few µs: the main thread is often just
+ *  about to publish more; longer spins steal the core it needs on a 2-core box). */
+const SPIN_CHECKS = 200;
+/** Longest single futex sleep while hot (ms). */
+const WAIT_MS = 1;
+/** Return to the event loop at least this often while hot (ms). */
+const SLICE_MS = 5;
+/** No command for this long: leave the hot path (ms). */
+const IDLE_MS = 50;
+let lastWorkAt = 0;
+
+/** Run the shard synchronously for up to SLICE_MS. Returns true when it went idle. */
+function runSlice(): boolean {
+  const start = performance.now();
+  for (;;) {
+    if (inRing.readable) {
+      drain();
+      lastWorkAt = performance.now();
+      if (overflow.length > 0) return false;
+      if (lastWorkAt - start >= SLICE_MS) return false;
+      continue;
+    }
+    for (let i = 0; i < SPIN_CHECKS && !inRing.readable; i++);
+    if (inRing.readable) continue;
+    const now = performance.now();
+    if (now - lastWorkAt >= IDLE_MS) return true;
+    if (now - start >= SLICE_MS) return false;
+    inRing.waitReadableSync(WAIT_MS);
+  }
 }
 
 async function loop(): Promise<void> {
   const yieldNow = () => new Promise<void>((r) => setImmediate(r));
   while (!stopping) {
     heartbeat[0] = Date.now();
-    if (overflow) {
+    if (overflow.length > 0) {
       await outRing.waitForSpace(100);
       drain();
       continue;
     }
-    if (!inRing.readable) {
-      await inRing.waitReadable(250);
-      if (stopping) break;
-    }
-    drain();
-    // Let control messages (stop, metrics timer) run between batches.
-    await yieldNow();
+    const idle = runSlice();
+    if (stopping) break;
+    if (idle) await inRing.waitReadable(250);
+    // Let control messages (stop, metrics timer, profiler) run between slices.
+    else if (overflow.length === 0) await yieldNow();
   }
   drain();
   flushOverflow();
