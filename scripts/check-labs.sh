@@ -83,7 +83,13 @@ prom_check() {
   node bin/simex.js loadgen --port "$S_PORT" --rate 2000 --duration 16s --quiet > /dev/null 2>&1
   for q in 'simex:orders:rate1m' 'simex:order_ack_latency_seconds:p99_1m' \
     'histogram_quantile(0.99, sum by (le) (rate(simex_engine_command_duration_seconds_bucket[1m])))'; do
-    curl -s --data-urlencode "query=$q" "http://127.0.0.1:$pp/api/v1/query" | jq -e -c '.data.result | length > 0' || { echo "empty: $q"; ok=0; }
+    # Poll (up to 30 s): on a loaded machine the second scrape and the first rule evaluation
+    # may land after the load ends; rate()s over [1m] still see it then.
+    local tries=0
+    until curl -s --data-urlencode "query=$q" "http://127.0.0.1:$pp/api/v1/query" | jq -e -c '.data.result | length > 0'; do
+      tries=$((tries + 1)); [ "$tries" -ge 30 ] && { echo "empty after 30 s: $q"; ok=0; break; }
+      sleep 1
+    done
   done
   kill "$prom"; wait "$prom" 2>/dev/null
   [ "$ok" = 1 ]
