@@ -244,8 +244,12 @@ export class Exchange implements ShardSink {
     origin: number, ctx: unknown, clOrd: number, t0: number): number {
     const b = this.books[inst]!;
     const off = this.pool.reserveCommand(b.shard);
-    if (off === -2) return EdgeReason.SHARD_UNAVAILABLE;
-    if (off === -1) return EdgeReason.OVERLOADED;
+    if (off < 0) {
+      // Never reached a shard: a server-side failure, counted once here as result 'error'
+      // (the error rate and the availability SLO read it).
+      this.recordError(b.symbol, type, side, ordType);
+      return off === -2 ? EdgeReason.SHARD_UNAVAILABLE : EdgeReason.OVERLOADED;
+    }
     const token = this.pool.lastToken;
     const ring = this.pool.shards[b.shard]!.inRing;
     const i32 = ring.i32;
@@ -413,6 +417,16 @@ export class Exchange implements ShardSink {
     }
   }
 
+  /** Count a command the server failed to execute (shard down, ring full) as 'error'. */
+  recordError(symbol: string, cmd: number, side: number, ordType: number): void {
+    if (!this.hub) return;
+    if (cmd === CmdType.NEW) {
+      this.hub.recordOrder(symbol, side === Side.SELL ? 'sell' : 'buy', ordType === OrdType.MARKET ? 'market' : 'limit', 'error');
+    } else {
+      this.hub.recordRequest(cmd === CmdType.CANCEL ? 'cancel' : cmd === CmdType.AMEND ? 'amend' : 'mass_cancel', symbol, 'error');
+    }
+  }
+
   onShardDown(shard: number, reason: string, symbols: string[]): void {
     // Every command still pending on this shard will never complete: answer them now.
     const p = this.pending[shard]!;
@@ -423,6 +437,8 @@ export class Exchange implements ShardSink {
       const kind = p.kind[slot]!;
       const b = this.books[p.inst[slot]!]!;
       failed++;
+      const aux = p.aux[slot]!;
+      this.recordError(b.symbol, p.cmd[slot]!, aux & 0xff, (aux >>> 8) & 0xff);
       if (kind === Origin.REST) {
         const rc = ctx as RestCtx;
         rc.reject = EdgeReason.SHARD_UNAVAILABLE;

@@ -320,7 +320,10 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       clientOrderId = body.client_order_id;
     }
     if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted (POST /admin/trading/resume)');
-    if (!ex.shardUp(b)) throw new HttpError(503, 'SHARD_UNAVAILABLE', `the shard owning ${b.symbol} is unavailable`, 'symbol');
+    if (!ex.shardUp(b)) {
+      ex.recordError(b.symbol, CmdType.NEW, side, ordType);
+      throw new HttpError(503, 'SHARD_UNAVAILABLE', `the shard owning ${b.symbol} is unavailable`, 'symbol');
+    }
     const rec = ex.createRestOrder(b, side, ordType, tif, postOnly, stp, qty, price, clientOrderId);
     submitRest(res, st, 'new', rec, CmdType.NEW, side, ordType, tif, postOnly ? Flags.POST_ONLY : 0, stp,
       rec.engineId, price, qty, (c) => {
@@ -374,7 +377,10 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   app.del('/api/orders/:id', handle((res, req, st) => {
     const rec = findOrder(req.getParameter(0));
     if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
-    if (!ex.shardUp(ex.books[rec.inst]!)) throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    if (!ex.shardUp(ex.books[rec.inst]!)) {
+      ex.recordError(ex.books[rec.inst]!.symbol, CmdType.CANCEL, 0, 0);
+      throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    }
     submitRest(res, st, 'cancel', rec, CmdType.CANCEL, 0, 0, 0, 0, 0, rec.engineId, 0, 0, (c) => {
       if (c.reject) {
         const name = reasonName(c.reject);
@@ -410,7 +416,10 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       throw new HttpError(400, 'MISSING_FIELD', 'give price and/or quantity', 'price');
     }
     if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted');
-    if (!ex.shardUp(b)) throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    if (!ex.shardUp(b)) {
+      ex.recordError(b.symbol, CmdType.AMEND, 0, 0);
+      throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
+    }
     submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
       if (c.reject) {
         const name = reasonName(c.reject);

@@ -48,6 +48,18 @@ describe('shard death', () => {
     const bin = await c.newOrder({ instrument: 1, side: Side.BUY, price: 300_000, qty: 100 });
     expect(bin.status).toBe('rejected');
     expect(bin.reason).toBe(EdgeReason.SHARD_UNAVAILABLE);
+    // Both are server-side failures: counted as result="error" (error rate, availability SLO).
+    const m = await api(srv.base, 'GET', '/api/metrics');
+    expect(m.body.error_count).toBeGreaterThanOrEqual(2);
+    // Rates cover complete seconds only: poll until the failures' second has closed.
+    let rate = 0;
+    for (let i = 0; i < 30 && rate === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rate = (await api(srv.base, 'GET', '/api/metrics')).body.server_error_rate;
+    }
+    expect(rate).toBeGreaterThan(0);
+    const prom = await fetch(`${srv.base}/metrics`).then((r) => r.text());
+    expect(prom).toMatch(/simex_orders_total\{[^}]*result="error"[^}]*\} [1-9]/);
 
     // The surviving shard still trades, both protocols.
     const ok = await api(srv.base, 'POST', '/api/orders', { symbol: 'BTCUSD', side: 'buy', type: 'limit', quantity: 1, price: 45000 });
