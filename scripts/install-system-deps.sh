@@ -13,6 +13,7 @@ PACKAGES=(
   golang-go                 # `go tool pprof` reads /debug/pprof output in test/profiling
   stress-ng                 # docs/labs chaos path: CPU pressure step (scripts/check-labs.sh)
   jq curl                   # scripts/chaos-*.sh experiments (journal JSON, probes); test/chaos
+  wrk                       # bench/e2e-rest.ts: REST load in C (autocannon caps near 15k req/s here)
 )
 
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
