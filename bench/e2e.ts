@@ -7,7 +7,7 @@
  * timeouts, the server's CPU (from /proc) and the generator's own warnings.
  *
  *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
- *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--json]
+ *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N] [--json]
  *
  * Server and generator share the machine; the generator's warnings say when it, not the
  * server, was the limit.
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { runLoadgen } from '../src/loadgen/runner.js';
-import { DEFAULT_OPTIONS } from '../src/loadgen/types.js';
+import { DEFAULT_BATCH_US, DEFAULT_OPTIONS } from '../src/loadgen/types.js';
 import type { LoadgenReport } from '../src/loadgen/report.js';
 import { startBenchServer, procCpuMs } from './e2e-server.js';
 
@@ -58,6 +58,8 @@ export interface E2eResult {
   connections: number;
   threads: number;
   orders_per_frame: number;
+  /** Generator batching in µs (LoadgenOptions.batchUs) the steps ran with. */
+  batch_us: number;
   server: Record<string, unknown>;
   steps: StepResult[];
   /** Highest target rate whose corrected p99 held the budget (and was sustained). */
@@ -85,6 +87,8 @@ export interface E2eOptions {
   connections: number;
   threads: number;
   ordersPerFrame: number;
+  /** Generator batching (LoadgenOptions.batchUs); undefined = the generator's default. */
+  batchUs?: number;
   log?: (s: string) => void;
 }
 
@@ -118,16 +122,17 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const server = await startBenchServer();
   const steps: StepResult[] = [];
+  const batch = o.batchUs !== undefined ? { batchUs: o.batchUs } : {};
   try {
     log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards})`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
-    await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, drainMs: 2000 });
+    await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
     for (const rate of o.rates) {
       const cpu0 = await procCpuMs(server.pid);
       const t0 = performance.now();
       const { report } = await runLoadgen({
         ...DEFAULT_OPTIONS, url: server.wsUrl, rate, durationSec: o.stepSeconds, connections: o.connections, threads: o.threads,
-        ordersPerFrame: o.ordersPerFrame, timeoutMs: 5000, drainMs: 5000, seed: rate,
+        ordersPerFrame: o.ordersPerFrame, ...batch, timeoutMs: 5000, drainMs: 5000, seed: rate,
       });
       const cpu1 = await procCpuMs(server.pid);
       const wall = performance.now() - t0;
@@ -159,6 +164,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     connections: o.connections,
     threads: o.threads,
     orders_per_frame: o.ordersPerFrame,
+    batch_us: o.batchUs ?? DEFAULT_BATCH_US,
     server: server.info,
     steps,
     highest_rate_within_budget: held.length ? Math.max(...held.map((s) => s.target_rate)) : 0,
@@ -181,7 +187,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     args: argv, strict: false,
     options: {
       rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
-      threads: { type: 'string' }, 'orders-per-frame': { type: 'string' },
+      threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
     },
   });
   const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
@@ -195,6 +201,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     // latency at low rates and saves per-frame work at high ones (measured: 8 x 64 sustained
     // 2x the rate of 16 x 16 on the same loaded machine).
     ordersPerFrame: n('orders-per-frame', 64),
+    ...(values['batch-us'] !== undefined ? { batchUs: Number(values['batch-us']) } : {}),
   };
 }
 

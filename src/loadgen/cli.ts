@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_OPTIONS } from './types.js';
+import { DEFAULT_BATCH_US, DEFAULT_OPTIONS } from './types.js';
 import type { LoadgenOptions, MixSpec } from './types.js';
 import { startLoadgen } from './runner.js';
 import { formatHgrm, formatHuman, formatJson } from './report.js';
@@ -29,6 +29,8 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
   --threads N             generator worker threads, 0 = main thread (default ${DEFAULT_OPTIONS.threads})
   --symbols A,B           symbols to trade (default ${DEFAULT_OPTIONS.symbols.join(',')})
   --orders-per-frame N    at most N orders per WebSocket frame (default ${DEFAULT_OPTIONS.ordersPerFrame})
+  --batch-us N            at least N µs between two send ticks of a thread; orders due in
+                          between share frames (default ${DEFAULT_OPTIONS.batchUs}; 0 = send each as it is due)
   --mix SPEC              weights limit=55,cancel=40,market=5 (default)
   --timeout-ms N          no reply after N ms = timeout (default ${DEFAULT_OPTIONS.timeoutMs})
   --drain-ms N            wait up to N ms for replies after the last send (default ${DEFAULT_OPTIONS.drainMs})
@@ -84,7 +86,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
       options: {
         url: { type: 'string' }, port: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' },
         'ramp-up': { type: 'string' }, 'ramp-down': { type: 'string' }, connections: { type: 'string' },
-        threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' },
+        threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
         json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
@@ -107,6 +109,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
     threads: num('threads', s('threads'), D.threads),
     symbols: s('symbols') !== undefined ? s('symbols')!.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean) : D.symbols,
     ordersPerFrame: num('orders-per-frame', s('orders-per-frame'), D.ordersPerFrame),
+    batchUs: num('batch-us', s('batch-us'), D.batchUs ?? DEFAULT_BATCH_US, false),
     mix: s('mix') !== undefined ? parseMix(s('mix')!) : D.mix,
     timeoutMs: num('timeout-ms', s('timeout-ms'), D.timeoutMs, false),
     drainMs: num('drain-ms', s('drain-ms'), D.drainMs, false),

@@ -33,6 +33,104 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(ns);
 }
 
+// HDR bucket layout of newLatencyHistogram() (unit 1 ns, 3 significant digits): 2048
+// sub-buckets of which the upper 1024 are used from bucket 1 on, so value v >= 2048 goes to
+// bucket b = floor(log2 v) - 10 at counts index b * 1024 + floor(v / 2^b); v < 2048 to
+// index v. Highest index for 2^40: 30 * 1024 + 1024 = 31744.
+const SUB_HALF_MAG = 10;
+const SUB_HALF = 1 << SUB_HALF_MAG;
+const REC_SLOTS = 32 * SUB_HALF;
+const TWO32 = 4294967296;
+
+/** Counts index of integer ns value v (1 <= v <= HIST_MAX_NS) in the layout above. */
+function slotOf(v: number): number {
+  if (v < 2 * SUB_HALF) return v;
+  if (v < TWO32) {
+    const b = 31 - Math.clz32(v) - SUB_HALF_MAG;
+    return b * SUB_HALF + (v >>> b);
+  }
+  const b = 63 - Math.clz32(Math.floor(v / TWO32)) - SUB_HALF_MAG;
+  return b * SUB_HALF + Math.floor(v / 2 ** b);
+}
+
+/** Lowest value of counts index i (maps back to i). */
+function slotValue(i: number): number {
+  if (i < 2 * SUB_HALF) return i;
+  const b = (i >>> SUB_HALF_MAG) - 1;
+  return ((i & (SUB_HALF - 1)) + SUB_HALF) * 2 ** b;
+}
+
+/**
+ * A latency histogram with a cheap record path: `recordMs` costs a few ns (a counts-array
+ * increment at the HDR index) where hdr-histogram-js's JS recordValue costs ~150-300 ns
+ * (measured here), which at 4 records per order was ~1 µs of generator CPU per order.
+ * Recorded values are moved into the hdr-histogram-js Histogram on `histogram()` /
+ * `encode()` (cost: the touched index range, <= 31,745 slots). The result is the same
+ * histogram as recording each value with recordValue: same counts, same total, and the
+ * exact min and max are kept and recorded as themselves.
+ */
+export class LatencyRecorder {
+  private h: Histogram = newLatencyHistogram();
+  private readonly counts = new Float64Array(REC_SLOTS);
+  private lo = REC_SLOTS;
+  private hi = -1;
+  private min = Infinity;
+  private max = 0;
+
+  /** Record a latency given in milliseconds (same rounding/clamping as recordMs). */
+  recordMs(ms: number): void {
+    let ns = Math.round(ms * 1e6);
+    if (ns < 1) ns = 1;
+    else if (ns > HIST_MAX_NS) ns = HIST_MAX_NS;
+    const i = slotOf(ns);
+    this.counts[i]++;
+    if (i < this.lo) this.lo = i;
+    if (i > this.hi) this.hi = i;
+    if (ns < this.min) this.min = ns;
+    if (ns > this.max) this.max = ns;
+  }
+
+  /** Everything recorded so far as an hdr-histogram-js Histogram (owned by the recorder). */
+  histogram(): Histogram {
+    if (this.hi < 0) return this.h;
+    const c = this.counts;
+    const h = this.h;
+    const minSlot = slotOf(this.min);
+    const maxSlot = slotOf(this.max);
+    for (let i = this.lo; i <= this.hi; i++) {
+      const n = c[i]!;
+      if (n === 0) continue;
+      c[i] = 0;
+      if (i === minSlot && i === maxSlot) {
+        if (n > 1) h.recordValueWithCount(this.min, n - 1);
+        h.recordValueWithCount(this.max, 1);
+      } else if (i === minSlot) h.recordValueWithCount(this.min, n);
+      else if (i === maxSlot) h.recordValueWithCount(this.max, n);
+      else h.recordValueWithCount(slotValue(i), n);
+    }
+    this.lo = REC_SLOTS;
+    this.hi = -1;
+    this.min = Infinity;
+    this.max = 0;
+    return h;
+  }
+
+  /** Encoded (compressed base64) histogram of everything recorded so far. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.histogram());
+  }
+
+  /** Forget everything recorded. */
+  reset(): void {
+    this.counts.fill(0);
+    this.lo = REC_SLOTS;
+    this.hi = -1;
+    this.min = Infinity;
+    this.max = 0;
+    this.h = newLatencyHistogram();
+  }
+}
+
 export function encodeHistogram(h: Histogram): string {
   return encodeIntoCompressedBase64(h);
 }

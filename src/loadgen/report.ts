@@ -30,6 +30,8 @@ export interface LoadgenReport {
   connect_failures: number;
   threads: number;
   orders_per_frame: number;
+  /** Minimum µs between send ticks (orders due in between share frames); see types.ts. */
+  batch_us: number;
   symbols: string[];
   mix: MixSpec;
   counters: Counters;
@@ -73,7 +75,7 @@ export function formatHuman(r: LoadgenReport): string {
   const lines: string[] = [];
   lines.push(
     `simex loadgen  ${r.url}  (open loop, ${r.connections} connections on ${r.threads || 1} thread${r.threads > 1 ? 's' : ''}, ` +
-      `<= ${r.orders_per_frame} orders/frame, ${r.transport})`,
+      `<= ${r.orders_per_frame} orders/frame, batch ${r.batch_us} µs, ${r.transport})`,
   );
   const ramp = r.ramp_up_s || r.ramp_down_s ? ` (ramp up ${r.ramp_up_s} s, down ${r.ramp_down_s} s; mean planned ${int(r.planned_rate)}/s)` : '';
   lines.push(`  rate       target ${int(r.target_rate)}/s${ramp}   achieved ${int(r.achieved_rate)}/s   acked ${int(r.ack_rate)}/s`);

@@ -17,7 +17,7 @@ import { wsFactory } from './worker.js';
 import { distFile } from './paths.js';
 import { mergeEncoded, newLatencyHistogram, summarizeUs } from './histogram.js';
 import type { Histogram, LatencySummaryUs } from './histogram.js';
-import { addCounters, zeroCounters } from './types.js';
+import { DEFAULT_BATCH_US, addCounters, zeroCounters } from './types.js';
 import type { Counters, LoadgenOptions, ProgressMsg, ReadyMsg, WorkerResult, WorkerTask } from './types.js';
 import { RateProfile } from './profile.js';
 import { cpuPercent, detectBottleneck, idleShare, machineTimes } from './bottleneck.js';
@@ -86,6 +86,7 @@ export function validateOptions(o: LoadgenOptions): void {
   num('connections', o.connections, 1, 10_000, true);
   num('threads', o.threads, 0, 64, true);
   num('orders_per_frame', o.ordersPerFrame, 1, 1024, true);
+  if (o.batchUs !== undefined) num('batch_us', o.batchUs, 0, 100_000);
   num('timeout_ms', o.timeoutMs, 1, 600_000);
   num('drain_ms', o.drainMs, 0, 600_000);
   if (!Array.isArray(o.symbols) || o.symbols.length === 0) throw new RangeError('symbols: need at least one');
@@ -316,6 +317,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
     connect_failures: connectFailures,
     threads: opts.threads,
     orders_per_frame: opts.ordersPerFrame,
+    batch_us: opts.batchUs ?? DEFAULT_BATCH_US,
     symbols: opts.symbols,
     mix: opts.mix,
     counters,

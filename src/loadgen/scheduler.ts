@@ -13,10 +13,18 @@
  * and dealt round-robin over the open connections; a tick sends at most MAX_PER_TICK orders
  * then yields (setImmediate) so replies get read; a generator that cannot keep up therefore
  * accumulates lag instead of starving its own receive path.
+ *
+ * Batching (`batchMs`): after a tick that sent, the next send tick comes no sooner than
+ * batchMs later, so orders falling due in between go out together in the next tick's frames.
+ * Cost model: a frame is one socket write (~10 µs of CPU on loopback, most of it kernel), so
+ * sending orders as soon as each is due (batchMs = 0) spends a write on every 1-4 orders at
+ * 100k/s; a 100 µs batch caps writes at 10k/s whatever the rate. The wait is not hidden:
+ * latency is still measured from each order's planned time, and the schedule-lag histogram
+ * includes it. An idle generator (nothing sent for batchMs) still sends an order at its
+ * planned time.
  */
 import { RateProfile } from './profile.js';
-import { newLatencyHistogram, recordMs, encodeHistogram } from './histogram.js';
-import type { Histogram } from './histogram.js';
+import { LatencyRecorder } from './histogram.js';
 import { zeroCounters } from './types.js';
 import type { Counters, EncodedHistograms } from './types.js';
 
@@ -97,6 +105,8 @@ export interface SchedulerOptions {
   timeoutMs: number;
   drainMs: number;
   progressIntervalMs: number;
+  /** Minimum time between two send ticks (see Batching above); default 0. */
+  batchMs?: number;
   clock?: Clock;
   timers?: Timers;
   /** Called every progressIntervalMs while running (and not after done). */
@@ -123,10 +133,10 @@ export interface SchedulerResult {
 
 export class OpenLoopScheduler {
   readonly counters: Counters = zeroCounters();
-  readonly corrected: Histogram = newLatencyHistogram();
-  readonly uncorrected: Histogram = newLatencyHistogram();
-  readonly lag: Histogram = newLatencyHistogram();
-  private intervalHist: Histogram = newLatencyHistogram();
+  readonly corrected = new LatencyRecorder();
+  readonly uncorrected = new LatencyRecorder();
+  readonly lag = new LatencyRecorder();
+  private readonly intervalHist = new LatencyRecorder();
   readonly rejectReasons: Record<string, number> = {};
   readonly errorKinds: Record<string, number> = {};
 
@@ -139,6 +149,13 @@ export class OpenLoopScheduler {
   private nextPlannedMs = Infinity;
   private rr = 0;
   private lastSendMs = 0;
+  /** When the last tick that sent ran (for batchMs). */
+  private lastSendTickMs = -Infinity;
+  /** The last tick stopped at its budget with orders still due: tick again at once. */
+  private behind = false;
+  private readonly batchMs: number;
+  /** Planned times of the frame being assembled (ms), reused. */
+  private readonly plannedBuf: Float64Array;
   private sending = false;
   private finished = false;
   private timer: unknown = null;
@@ -154,6 +171,9 @@ export class OpenLoopScheduler {
     this.timers = o.timers ?? realTimers;
     this.rings = o.connections.map(() => new InflightRing());
     this.total = o.profile.total;
+    this.batchMs = o.batchMs ?? 0;
+    if (!(this.batchMs >= 0)) throw new RangeError('batchMs must be >= 0');
+    this.plannedBuf = new Float64Array(Math.min(o.ordersPerFrame, MAX_PER_TICK));
   }
 
   /** Start planning at `startMs` on this scheduler's clock (default: now). */
@@ -205,9 +225,10 @@ export class OpenLoopScheduler {
       ring.state[i] = DONE;
     } else if (st === PENDING) {
       const now = this.clock.now();
-      recordMs(this.corrected, now - ring.planned[i]!);
-      recordMs(this.intervalHist, now - ring.planned[i]!);
-      recordMs(this.uncorrected, now - ring.sent[i]!);
+      const corrected = now - ring.planned[i]!;
+      this.corrected.recordMs(corrected);
+      this.intervalHist.recordMs(corrected);
+      this.uncorrected.recordMs(now - ring.sent[i]!);
       ring.state[i] = DONE;
       this.pending--;
       this.counters.acked++;
@@ -238,7 +259,12 @@ export class OpenLoopScheduler {
   private arm(now: number): void {
     if (this.finished) return;
     if (this.sending) {
-      const wait = this.nextPlannedMs - now;
+      if (this.behind) {
+        this.timer = this.timers.setImmediate(() => this.tick());
+        return;
+      }
+      const wakeMs = Math.max(this.nextPlannedMs, this.lastSendTickMs + this.batchMs);
+      const wait = wakeMs - now;
       // setTimeout wakes ~1 ms late at best: sleep until ~1.5 ms before the planned time,
       // then poll with setImmediate (which still lets the loop read replies), pausing up to
       // MAX_PAUSE_MS per poll so a waiting generator does not burn a core.
@@ -260,9 +286,9 @@ export class OpenLoopScheduler {
         counters: { ...this.counters },
         inflight: this.inflight,
         activeConnections: this.o.connections.filter((c) => c.isOpen()).length,
-        interval: encodeHistogram(this.intervalHist),
+        interval: this.intervalHist.encode(),
       });
-      this.intervalHist = newLatencyHistogram();
+      this.intervalHist.reset();
       this.armProgress();
     }, this.o.progressIntervalMs);
   }
@@ -287,15 +313,21 @@ export class OpenLoopScheduler {
   private sendDue(now: number): void {
     const conns = this.o.connections;
     const perFrame = this.o.ordersPerFrame;
+    const plannedBuf = this.plannedBuf;
     let budget = MAX_PER_TICK;
+    // Batching: no send tick sooner than batchMs after the previous one (arm() waits for
+    // it; this guards ticks that run early for other reasons, e.g. stop()).
+    if (!this.behind && now < this.lastSendTickMs + this.batchMs && this.next < this.total) return;
+    this.behind = false;
+    const sentBefore = this.counters.planned;
     if (this.next < this.total && this.plannedMs(Math.min(this.next + MAX_PER_TICK, this.total - 1)) <= now && this.total - this.next > MAX_PER_TICK) {
       this.counters.saturatedTicks++;
     }
     while (budget > 0 && this.next < this.total && this.nextPlannedMs <= now) {
       // Count the orders due now (up to one frame).
-      const firstK = this.next;
       let n = 0;
       while (n < perFrame && n < budget && this.next < this.total && this.nextPlannedMs <= now) {
+        plannedBuf[n] = this.nextPlannedMs;
         n++;
         this.next++;
         this.nextPlannedMs = this.plannedMs(this.next);
@@ -315,13 +347,14 @@ export class OpenLoopScheduler {
         continue;
       }
       const firstId = ring.tail;
+      const lag = this.lag;
       for (let j = 0; j < n; j++) {
         const i = (firstId + j) & MASK;
-        const planned = this.plannedMs(firstK + j);
+        const planned = plannedBuf[j]!;
         ring.planned[i] = planned;
         ring.sent[i] = now;
         ring.state[i] = PENDING;
-        recordMs(this.lag, now - planned);
+        lag.recordMs(now - planned);
       }
       ring.tail += n;
       let ok = false;
@@ -342,6 +375,8 @@ export class OpenLoopScheduler {
         this.noteError('send failed');
       }
     }
+    if (this.counters.planned !== sentBefore) this.lastSendTickMs = now;
+    if (budget === 0 && this.next < this.total && this.nextPlannedMs <= now) this.behind = true;
   }
 
   /** Count orders older than timeoutMs as timeouts (oldest first, per connection). A
@@ -388,9 +423,9 @@ export class OpenLoopScheduler {
     const result: SchedulerResult = {
       counters: { ...this.counters },
       histograms: {
-        corrected: encodeHistogram(this.corrected),
-        uncorrected: encodeHistogram(this.uncorrected),
-        lag: encodeHistogram(this.lag),
+        corrected: this.corrected.encode(),
+        uncorrected: this.uncorrected.encode(),
+        lag: this.lag.encode(),
       },
       sendWindowMs: Math.max(0, this.lastSendMs - this.startMs),
       totalMs: now - this.startMs,

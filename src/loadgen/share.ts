@@ -11,7 +11,7 @@ import { OpenLoopScheduler } from './scheduler.js';
 import type { OrderConnection, ReplyOutcome } from './scheduler.js';
 import { RateProfile } from './profile.js';
 import type { ReplySink } from './ws-transport.js';
-import { zeroCounters } from './types.js';
+import { DEFAULT_BATCH_US, zeroCounters } from './types.js';
 import type { LoadgenOptions, ProgressMsg, ReadyMsg, StartMsg, WorkerResult, WorkerTask } from './types.js';
 
 /** A connection the share can open and close (the ws transport, or a test fake). */
@@ -84,6 +84,7 @@ export async function runShare(task: WorkerTask, factory: ConnectionFactory): Pr
     timeoutMs: opts.timeoutMs,
     drainMs: opts.drainMs,
     progressIntervalMs: opts.progressIntervalMs,
+    batchMs: (opts.batchUs ?? DEFAULT_BATCH_US) / 1000,
     onProgress: (p) => {
       const now = performance.eventLoopUtilization();
       const delta = performance.eventLoopUtilization(now, eluPrev);
