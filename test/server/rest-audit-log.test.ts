@@ -1,0 +1,73 @@
+// The REST audit lines written by routes.ts's AuditLog (template strings, one write per
+// drain) are byte-identical to the server logger's own `logger.info(fields, msg)` lines.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/server/logger.js';
+import { AuditLog } from '../../src/server/routes.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tmpLog(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'simex-audit-'));
+  dirs.push(d);
+  return path.join(d, 'log.jsonl');
+}
+
+/** Lines of a log file with the `time` value blanked (the two writers read the clock apart). */
+function lines(file: string): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '')
+    .map((l) => l.replace(/"time":"[^"]*"/, '"time":"T"'));
+}
+
+const placed = [
+  ['01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 0.0009, 50010.77, 'active', 0],
+  ['01M8REFCCEVED31WK4DZE41P9J', 4294967298, 'BTCUSD', 'buy', 'market', 1.5, 0, 'filled', 1.5],
+  ['01M8REFCCEVED31WK4DZE41P9K', 4294967299, 'ADAUSD', 'buy', 'limit', 1e-7, 0.000123, 'partially_filled', 1e21],
+] as const;
+
+describe('REST audit log', () => {
+  it('writes the same bytes as logger.info, batched into one write per microtask checkpoint', async () => {
+    const ref = tmpLog();
+    const fast = tmpLog();
+    const refLogger = createLogger('info', ref);
+    const audit = new AuditLog(createLogger('info', fast));
+    for (const p of placed) {
+      const [order_id, exchange_order_id, symbol, side, type, quantity, price, status, filled_quantity] = p;
+      refLogger.info({ order_id, exchange_order_id, symbol, side, type, quantity, price, status, filled_quantity }, 'Order placed');
+      audit.placed(order_id, exchange_order_id, symbol, side, type, quantity, price, status, filled_quantity);
+    }
+    refLogger.info({ order_id: '01M8REFCCEVED31WK4DZE41P9Z', symbol: 'ETHUSD', reason: 'POST_ONLY_WOULD_TAKE' }, 'Order rejected');
+    audit.rejected('01M8REFCCEVED31WK4DZE41P9Z', 'ETHUSD', 'POST_ONLY_WOULD_TAKE');
+    // Queued until the current synchronous run ends.
+    expect(readFileSync(fast, 'utf8')).toBe('');
+    await Promise.resolve();
+    const got = lines(fast);
+    expect(got).toHaveLength(4);
+    expect(got).toEqual(lines(ref));
+    for (const l of readFileSync(fast, 'utf8').trim().split('\n')) {
+      expect(JSON.parse(l).time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+  });
+
+  it('writes nothing below info level', async () => {
+    const file = tmpLog();
+    const audit = new AuditLog(createLogger('warn', file));
+    audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
+    await Promise.resolve();
+    audit.flush();
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it('a child logger (with bindings) goes through logger.info and keeps its bindings', () => {
+    const file = tmpLog();
+    const audit = new AuditLog(createLogger('info', file).child({ component: 'rest' }));
+    audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
+    const l = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
+    expect(l).toMatchObject({ level: 'INFO', component: 'rest', msg: 'Order placed', order_id: '01M8REFCCCKGB3FQAGE36T01C7', quantity: 1, price: 2 });
+  });
+});
