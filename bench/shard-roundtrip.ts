@@ -20,7 +20,7 @@ import { DEFAULT_INSTRUMENTS } from '../src/engine/instruments.js';
 let done = 0;
 let waiter: (() => void) | null = null;
 const sink: ShardSink = {
-  onResult(_s, _t, _g, _t0, _d, _u8, _o, _n, final) { if (final) done++; },
+  onResult(_s, _t, _d, _u8, _o, _n, final) { if (final) done++; },
   onDrainEnd() { if (waiter) { const w = waiter; waiter = null; w(); } },
   onShardDown() {},
   onShardMetrics() {},

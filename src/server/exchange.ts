@@ -170,6 +170,8 @@ interface Pending {
   /** NEW: side | ordType << 8 | tif << 16 | flags << 24; stp in `stp`. */
   aux: Uint32Array;
   stp: Uint8Array;
+  /** Epoch ms when the edge received the request (ack latency). */
+  t0: Float64Array;
   ctx: unknown[];
 }
 
@@ -228,7 +230,7 @@ export class Exchange implements ShardSink {
         mask: cap - 1,
         kind: new Uint8Array(cap), cmd: new Uint8Array(cap), inst: new Uint16Array(cap),
         clOrd: new Float64Array(cap), orderId: new Float64Array(cap), aux: new Uint32Array(cap),
-        stp: new Uint8Array(cap), ctx: new Array(cap).fill(null),
+        stp: new Uint8Array(cap), t0: new Float64Array(cap), ctx: new Array(cap).fill(null),
       });
     }
   }
@@ -274,6 +276,7 @@ export class Exchange implements ShardSink {
     p.orderId[slot] = orderId;
     p.aux[slot] = (side & 0xff) | ((ordType & 0xff) << 8) | ((tif & 0xff) << 16) | ((flags & 0xff) << 24);
     p.stp[slot] = stp;
+    p.t0[slot] = t0;
     p.ctx[slot] = ctx;
     return 0;
   }
@@ -300,8 +303,7 @@ export class Exchange implements ShardSink {
 
   // ------------------------------------------------------------------ results
 
-  onResult(shard: number, token: number, _tag: number, t0: number, _tDone: number,
-    u8: Uint8Array, evOff: number, n: number, final: boolean): void {
+  onResult(shard: number, token: number, _tDone: number, u8: Uint8Array, evOff: number, n: number, final: boolean): void {
     const p = this.pending[shard]!;
     const slot = token & p.mask;
     const kind = p.kind[slot]!;
@@ -376,7 +378,7 @@ export class Exchange implements ShardSink {
         const aux = p.aux[slot]!;
         this.hub.recordOrder(cb.symbol, (aux & 0xff) === Side.SELL ? 'sell' : 'buy',
           ((aux >>> 8) & 0xff) === OrdType.MARKET ? 'market' : 'limit', result);
-        this.hub.recordE2E((TIME_ORIGIN + performance.now() - t0) * 1e6);
+        this.hub.recordE2E((TIME_ORIGIN + performance.now() - p.t0[slot]!) * 1e6);
       } else {
         this.hub.recordRequest(cmd === CmdType.CANCEL ? 'cancel' : cmd === CmdType.AMEND ? 'amend' : 'mass_cancel', cb.symbol, result);
       }
@@ -557,7 +559,7 @@ export class Exchange implements ShardSink {
     }
     const s = this.sessionsBySlot[slot];
     if (!s || s.discarded) return;
-    const clOrd = s.live.get(orderId) ?? 0;
+    const clOrd = s.live.get(orderId);
     if (leaves === 0) {
       s.live.delete(orderId);
       s.byClOrd.delete(clOrd);
@@ -587,7 +589,7 @@ export class Exchange implements ShardSink {
     }
     const s = this.sessionsBySlot[slot];
     if (!s || s.discarded) return;
-    const oc = s.live.get(orderId) ?? 0;
+    const oc = s.live.get(orderId);
     s.live.delete(orderId);
     s.byClOrd.delete(oc);
     const reqCl = origin === s && (cmd === CmdType.CANCEL || cmd === CmdType.MASS_CANCEL) ? clOrd : 0;
@@ -611,7 +613,7 @@ export class Exchange implements ShardSink {
     }
     const s = this.sessionsBySlot[slot];
     if (!s || s.discarded) return;
-    const oc = s.live.get(orderId) ?? 0;
+    const oc = s.live.get(orderId);
     const j = s.journal;
     const off = j.next();
     encAmended(j.u8, j.dv, off, b.inst, flags & 0xff, side, j.last, ts, oc, orderId, origin === s ? clOrd : 0,
@@ -633,7 +635,7 @@ export class Exchange implements ShardSink {
     if (!s || s.discarded) return;
     const j = s.journal;
     const off = j.next();
-    encReduced(j.u8, j.dv, off, b.inst, CancelReason.SELF_TRADE, side, j.last, ts, s.live.get(orderId) ?? 0,
+    encReduced(j.u8, j.dv, off, b.inst, CancelReason.SELF_TRADE, side, j.last, ts, s.live.get(orderId),
       orderId, price, newLeaves, decrement);
     this.deliver(s, off);
   }
@@ -670,10 +672,15 @@ export class Exchange implements ShardSink {
     const c = s.conn;
     if (!c || c.closed) return;
     const j = s.journal;
-    const len = j.dv.getUint16(off, true);
-    c.out.ensure(len);
-    c.out.u8.set(j.u8.subarray(off, off + len), c.out.len);
-    c.out.len += len;
+    const src = j.u8;
+    const len = src[off]! | (src[off + 1]! << 8);
+    const out = c.out;
+    out.ensure(len);
+    // A byte loop (<= 80 B): no subarray view allocated per report.
+    const dst = out.u8;
+    const base = out.len - off;
+    for (let i = off, e = off + len; i < e; i++) dst[base + i] = src[i]!;
+    out.len += len;
     if (!c.dirty) {
       c.dirty = true;
       this.dirtyConns.push(c);

@@ -106,7 +106,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // The pool needs its sink before the exchange exists: forward through a small proxy.
   let sinkTarget: ShardSink | null = null;
   const sink: ShardSink = {
-    onResult: (...a) => sinkTarget!.onResult(...a),
+    onResult: (s, t, d, u8, o, n, f) => sinkTarget!.onResult(s, t, d, u8, o, n, f),
     onDrainEnd: (s) => sinkTarget?.onDrainEnd(s),
     onShardDown: (s, r, sy) => sinkTarget?.onShardDown(s, r, sy),
     onShardMetrics: (s, snap) => sinkTarget?.onShardMetrics(s, snap),

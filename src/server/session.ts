@@ -9,6 +9,7 @@
  */
 import type { WebSocket } from 'uWebSockets.js';
 import { MAX_REPORT_BYTES, OutBuf } from './wire.js';
+import { NumMap } from '../util/num-map.js';
 
 export const SESSION_RETENTION_MS = 10 * 60_000;
 
@@ -44,11 +45,9 @@ export class Journal {
   private grow(): void {
     const ncap = this.cap * 2;
     const nb = new Uint8Array(ncap * MAX_REPORT_BYTES);
-    for (let s = this.first; s <= this.last; s++) {
-      const from = ((s - 1) & (this.cap - 1)) * MAX_REPORT_BYTES;
-      const to = ((s - 1) & (ncap - 1)) * MAX_REPORT_BYTES;
-      nb.set(this.u8.subarray(from, from + MAX_REPORT_BYTES), to);
-    }
+    // Growth happens only while nothing was overwritten yet (first === 1), so seqs 1..cap sit
+    // at slots 0..cap-1 in both rings: one copy, not one subarray per report.
+    nb.set(this.u8, 0);
     this.cap = ncap;
     this.u8 = nb;
     this.dv = new DataView(nb.buffer);
@@ -85,9 +84,10 @@ export class Session {
   /** Highest clOrdId accepted (H). */
   highClOrd = 0;
   readonly journal: Journal;
-  /** Live orders of this session: exchange orderId -> clOrdId, and back. */
-  readonly live = new Map<number, number>();
-  readonly byClOrd = new Map<number, number>();
+  /** Live orders of this session: exchange orderId -> clOrdId, and back (typed hash maps:
+   *  touched several times per order on the I/O thread; missing -> 0). */
+  readonly live = new NumMap(256);
+  readonly byClOrd = new NumMap(256);
   conn: ConnData | null = null;
   detachedAt = 0;
   /** Low 32 bits of the next exchange order id (high bits: the session slot). */

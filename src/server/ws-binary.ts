@@ -3,8 +3,9 @@
  *
  * Per frame: decode every message synchronously (the ArrayBuffer dies with the handler),
  * apply session rules (login, clOrdId high-water mark), write engine commands straight
- * into the shard rings, publish the rings once at the end of the frame. Reports come back
- * through Exchange.onResult (journal + per-connection frame buffer) and are sent once per
+ * into the shard rings, publish the rings once per event-loop turn (Exchange.flushSoon: the
+ * frames of every connection read in one poll phase share one publish, so at most one shard
+ * wake-up per turn instead of one per frame). Reports come back through Exchange.onResult (journal + per-connection frame buffer) and are sent once per
  * drain, corked. Session messages go through the same per-connection buffer, so a
  * connection's bytes leave in the order they were produced.
  *
@@ -207,7 +208,7 @@ export class BinaryWs {
       if (c.closed) break;
       this.onMessage(c, m, t0);
     }
-    ex.flush();
+    ex.flushSoon();
     if (c.dirty) {
       // Answer this connection now (we are inside its handler: corked by uWS anyway).
       ex.flushOutput();
@@ -327,7 +328,7 @@ export class BinaryWs {
     }
     // CANCEL / AMEND: resolve the target
     let target = m.orderId;
-    if (target === 0) target = s.byClOrd.get(m.origClOrdId) ?? 0;
+    if (target === 0) target = s.byClOrd.get(m.origClOrdId);
     if (target === 0) {
       ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, 0, RejectReason.UNKNOWN_ORDER);
       return;

@@ -5,9 +5,10 @@
  *   I/O thread (uWS)                                       shard worker simex-shard-<n>
  *   ────────────────                                       ────────────────────────────
  *   reserveCommand(n) ─► write 64-byte record ─┐
- *   flush() (once per handler / batch) ────────┴─► inRing ─► drain: engine.process(cmd,1)
- *                                                                  │ per command, in order
- *   sink.onResult(...) ◄─ recvLoop: poll ◄─────────── outRing ◄────┘ events (80 B each)
+ *   flush() (once per loop turn / batch) ──────┴─► inRing ─► drain: engine.process(cmds, k)
+ *                                                                  │ one call per drain
+ *   sink.onResult(...) ◄─ recvLoop: poll, split ◄──── outRing ◄────┘ one record per batch
+ *     per command at outcome events                                  (events, 80 B each)
  *   sink.onDrainEnd() (flush corked sends)
  *   postMessage control ◄────────────────────────────────► ready / metrics ~1/s / stop
  *
@@ -20,18 +21,19 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { InstrumentSpec } from '../engine/types.js';
 import { RingConsumer, RingProducer, createRingBuffer } from './ring.js';
+import { EVT_SIZE, EventType } from '../engine/layout.js';
 import {
-  IN_CMD, IN_CMD_BYTES, OUT_FINAL, OUT_HEADER_BYTES, OutOff, shardOf,
+  IN_CMD, IN_CMD_BYTES, OUT_COMPLETE, OUT_HEADER_BYTES, OutOff, shardOf,
   type MainToShard, type ShardToMain, type ShardWorkerData,
 } from './types.js';
 
 export type ShardState = 'starting' | 'up' | 'stalled' | 'down' | 'stopping' | 'stopped';
 
 export interface ShardSink {
-  /** One result record. `u8`/`i32` view the ring's data; the event records of this chunk are
-   *  at byte `evOff` (8-aligned), `n` of them. Valid only during the call. */
-  onResult(shard: number, token: number, tag: number, t0: number, tDone: number,
-    u8: Uint8Array, evOff: number, n: number, final: boolean): void;
+  /** Events of one command (or a part of them): `n` event records at byte `evOff` (8-aligned)
+   *  of `u8` (the ring's data; valid only during the call). Called in submission order;
+   *  `final` on the command's last part. `tDone`: epoch ms when its engine call returned. */
+  onResult(shard: number, token: number, tDone: number, u8: Uint8Array, evOff: number, n: number, final: boolean): void;
   /** After each poll batch of one shard (flush per-connection output, corked). */
   onDrainEnd(shard: number): void;
   /** The shard died: every command still in flight on it will never complete. */
@@ -298,33 +300,53 @@ export class ShardPool {
     this.dirtyCount = 0;
   }
 
+  /**
+   * Deliver every published result record of `h`: each record holds the events of a batch
+   * (types.ts, outbound ring); it is split per command at outcome events, one onResult per
+   * command run (`final` on a command's last run). Cost: one scan of the event type bytes.
+   */
   private pollShard(h: ShardHandle): number {
     const ring = h.outRing;
     const dv = ring.dv;
     const u8 = ring.u8;
     const sink = this.opts.sink;
+    const id = h.id;
     const n = ring.poll((_kind, off, _len) => {
-      const token = dv.getUint32(off + OutOff.token, true);
-      const tag = dv.getUint32(off + OutOff.tag, true);
-      const t0 = dv.getFloat64(off + OutOff.t0, true);
+      let token = dv.getUint32(off + OutOff.token, true);
       const nEv = dv.getUint32(off + OutOff.nEvents, true);
-      const final = (dv.getUint32(off + OutOff.flags, true) & OUT_FINAL) !== 0;
+      const complete = (dv.getUint32(off + OutOff.flags, true) & OUT_COMPLETE) !== 0;
       const tDone = dv.getFloat64(off + OutOff.tDone, true);
-      if (final) h.inflight--;
-      try {
-        sink.onResult(h.id, token, tag, t0, tDone, u8, off + OUT_HEADER_BYTES, nEv, final);
-      } catch (err) {
-        this.opts.logger.error({ shard: h.id, err: String((err as Error)?.stack ?? err) }, 'result handler failed');
+      const ev0 = off + OUT_HEADER_BYTES;
+      let start = 0;
+      for (let e = 1; e < nEv; e++) {
+        const t = u8[ev0 + e * EVT_SIZE]!;
+        if (t !== EventType.ACCEPTED && t !== EventType.REJECTED) continue;
+        h.inflight--;
+        this.deliver(sink, id, token, tDone, u8, ev0 + start * EVT_SIZE, e - start, true);
+        token = (token + 1) >>> 0;
+        start = e;
       }
+      if (complete) h.inflight--;
+      this.deliver(sink, id, token, tDone, u8, ev0 + start * EVT_SIZE, nEv - start, complete);
     });
     if (n > 0) {
       try {
-        sink.onDrainEnd(h.id);
+        sink.onDrainEnd(id);
       } catch (err) {
-        this.opts.logger.error({ shard: h.id, err: String((err as Error)?.stack ?? err) }, 'drain handler failed');
+        this.opts.logger.error({ shard: id, err: String((err as Error)?.stack ?? err) }, 'drain handler failed');
       }
     }
     return n;
+  }
+
+  /** One sink call; a throwing handler (a bug) is logged and costs only its own command. */
+  private deliver(sink: ShardSink, id: number, token: number, tDone: number, u8: Uint8Array, evOff: number, n: number,
+    final: boolean): void {
+    try {
+      sink.onResult(id, token, tDone, u8, evOff, n, final);
+    } catch (err) {
+      this.opts.logger.error({ shard: id, err: String((err as Error)?.stack ?? err) }, 'result handler failed');
+    }
   }
 
   private async recvLoop(h: ShardHandle): Promise<void> {

@@ -19,30 +19,36 @@ import { CMD_SIZE, EVT_SIZE } from '../engine/layout.js';
 // Inbound ring (I/O thread -> shard). Record kind IN_CMD, payload IN_CMD_BYTES = 64:
 //   off size
 //     0   48  engine command record (src/engine/layout.ts), book = the shard-local index
-//    48  u32  token   main-thread correlation id (per shard, increasing by 1 per command)
-//    52  u32  tag     origin kind (Origin) in the low byte; free for the caller otherwise
-//    56  f64  t0      epoch milliseconds (fractional) when the edge received the request
+//    48  u32  token   main-thread correlation id (per shard, increasing by 1 per command;
+//                     the shard reads the first of each batch: results carry it back)
+//    52  u32  tag     origin kind (Origin) in the low byte (for tracing; the shard ignores it)
+//    56  f64  t0      epoch ms when the edge received the request (for tracing; ignored)
 // ---------------------------------------------------------------------------------------
 export const IN_CMD = 1;
 export const IN_CMD_BYTES = 64;
 export const InOff = { cmd: 0, token: CMD_SIZE, tag: CMD_SIZE + 4, t0: CMD_SIZE + 8 } as const;
 
 // ---------------------------------------------------------------------------------------
-// Outbound ring (shard -> I/O thread). Record kind OUT_RESULT:
+// Outbound ring (shard -> I/O thread). Record kind OUT_RESULT: the events of one engine
+// batch (or a chunk of it), back to back, in engine order:
 //   off size
-//     0  u32  token   echoed from the command
-//     4  u32  tag     echoed
-//     8  f64  t0      echoed
-//    16  u32  nEvents events in this record
-//    20  u32  flags   bit0 FINAL: last record for this command (a command whose events do
-//                     not fit one record is split; every chunk but the last has FINAL clear)
-//    24  f64  tDone   epoch ms when the engine call returned (shard-side latency)
-//    32  nEvents * EVT_SIZE engine event records, in engine order
+//     0  u32  token   token of the command the record's FIRST event belongs to
+//     4  u32  nEvents events in this record
+//     8  u32  flags   bit0 COMPLETE: the record's last command ends in this record
+//    12  u32  (zero)
+//    16  f64  tDone   epoch ms when the engine call returned (shard-side latency)
+//    24  nEvents * EVT_SIZE engine event records
+// Every command's first event is its outcome (ACCEPTED or REJECTED; docs/ENGINE.md), so the
+// reader splits a record per command at outcome events; tokens are consecutive, so each
+// outcome event after the record's first event starts the command with the next token.
+// A batch larger than one record (or cut by a full ring) continues in the
+// next record; COMPLETE is clear exactly when the last command's events go on there.
+// One record per batch, not per command: no per-command header, reserve or copy call.
 // ---------------------------------------------------------------------------------------
 export const OUT_RESULT = 1;
-export const OUT_HEADER_BYTES = 32;
-export const OutOff = { token: 0, tag: 4, t0: 8, nEvents: 16, flags: 20, tDone: 24 } as const;
-export const OUT_FINAL = 1;
+export const OUT_HEADER_BYTES = 24;
+export const OutOff = { token: 0, nEvents: 4, flags: 8, tDone: 16 } as const;
+export const OUT_COMPLETE = 1;
 export { CMD_SIZE, EVT_SIZE };
 
 /** Origin of a command (low byte of `tag`): who gets the result. */

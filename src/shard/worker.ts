@@ -1,12 +1,12 @@
 /**
  * Shard worker entry (runs as `dist/src/shard/worker.js` in a worker thread named
  * `simex-shard-<n>`). It is the only writer of its books: it drains the inbound command
- * ring, runs each command through the engine, and writes the command's events to the
- * outbound ring before reading the next command (results keep submission order).
+ * ring and writes the events to the outbound ring in command order (results keep
+ * submission order).
  *
- * Engine calls: one `process(cmds, k)` per ring drain (k <= MAX_BATCH); the event stream is
- * split back per command at the outcome events (each command's first event is ACCEPTED or
- * REJECTED), so results are still routed per command, in order.
+ * Engine calls: one `process(cmds, k)` per ring drain (k <= MAX_BATCH), and one outbound
+ * record per call holding all its events (types.ts); the I/O thread splits them per command
+ * at the outcome events (each command's first event is ACCEPTED or REJECTED).
  *
  * Wake-ups: while busy the worker sleeps in Atomics.wait (a futex) between drains and
  * returns to its event loop every SLICE_MS; idle, it sleeps with Atomics.waitAsync.
@@ -20,7 +20,7 @@ import { createEngine, engineInfo } from '../engine/index.js';
 import { RingConsumer, RingProducer } from './ring.js';
 import { EventType } from '../engine/layout.js';
 import {
-  CMD_SIZE, EVT_SIZE, IN_CMD, IN_CMD_BYTES, InOff, OUT_FINAL, OUT_HEADER_BYTES, OUT_RESULT, OutOff,
+  CMD_SIZE, EVT_SIZE, IN_CMD, IN_CMD_BYTES, InOff, OUT_COMPLETE, OUT_HEADER_BYTES, OUT_RESULT, OutOff,
   type MainToShard, type ShardToMain, type ShardWorkerData,
 } from './types.js';
 import { ShardMetrics, BOOK_SAMPLE_LEVELS } from '../metrics/shard.js';
@@ -64,58 +64,70 @@ function metricsSnapshot(): unknown {
 const MAX_BATCH = 512;
 /** Non-shared scratch for one batch: the engine reads a plain (non-SAB) buffer. */
 const batchBuf = new Uint8Array(MAX_BATCH * CMD_SIZE);
-const bToken = new Uint32Array(MAX_BATCH);
-const bTag = new Uint32Array(MAX_BATCH);
-const bT0 = new Float64Array(MAX_BATCH);
+const batchI32 = new Int32Array(batchBuf.buffer);
+const inI32 = inRing.i32;
 const inDv = inRing.dv;
-const inU8 = inRing.u8;
+const CMD_WORDS = CMD_SIZE >> 2;
 
-/** Events of one command not yet written because the outbound ring was full (copied). */
-interface Pending { token: number; tag: number; t0: number; tDone: number; events: Uint8Array; n: number }
-/** Overflow queue, in command order: non-empty = the outbound ring is full, stop reading
- *  commands (rare; costs one copy per command caught in it). */
+/** Events not yet written because the outbound ring was full (copied), in batch order:
+ *  non-empty = stop reading commands (rare; one copy per batch caught in it). */
+interface Pending { token: number; tDone: number; events: Uint8Array; n: number }
 const overflow: Pending[] = [];
 
 let commands = 0;
 let eventsOut = 0;
 let stopping = false;
 
-/** Write events [from, to) of `ev` for one command as one or more records (FINAL on the
- *  last). Returns how many were written: < to - from when the ring is full (records already
- *  reserved stay reserved, which keeps order; the caller keeps the rest). */
-function emit(token: number, tag: number, t0: number, tDone: number, ev: Uint8Array, from: number, to: number): number {
+function isOutcome(ev: Uint8Array, i: number): boolean {
+  const t = ev[i * EVT_SIZE]!;
+  return t === EventType.ACCEPTED || t === EventType.REJECTED;
+}
+
+/** Token of the command event `to` belongs to, after writing events [from, to) that start
+ *  with command `token` (counts the outcome events in (from, to]). Chunking path only. */
+let emitToken = 0;
+
+/** Write events [from, to) of `ev` (the first belongs to command `token`) as one record, or
+ *  several when they exceed a record. Returns how many were written: < to - from when the
+ *  ring is full (`emitToken` is then the token of the first unwritten event's command). */
+function emit(token: number, tDone: number, ev: Uint8Array, from: number, to: number): number {
   const perChunk = Math.max(1, Math.floor((outRing.maxPayload - OUT_HEADER_BYTES) / EVT_SIZE));
   let i = from;
-  do {
+  let tok = token;
+  while (i < to) {
     const k = Math.min(perChunk, to - i);
     const off = outRing.reserve(OUT_RESULT, OUT_HEADER_BYTES + k * EVT_SIZE);
-    if (off < 0) return i - from;
+    if (off < 0) break;
+    const end = i + k;
     const dv = outRing.dv;
-    dv.setUint32(off + OutOff.token, token, true);
-    dv.setUint32(off + OutOff.tag, tag, true);
-    dv.setFloat64(off + OutOff.t0, t0, true);
+    dv.setUint32(off + OutOff.token, tok, true);
     dv.setUint32(off + OutOff.nEvents, k, true);
-    dv.setUint32(off + OutOff.flags, i + k >= to ? OUT_FINAL : 0, true);
+    // COMPLETE unless the record's last command continues in the next record.
+    dv.setUint32(off + OutOff.flags, end >= to || isOutcome(ev, end) ? OUT_COMPLETE : 0, true);
+    dv.setUint32(off + 12, 0, true);
     dv.setFloat64(off + OutOff.tDone, tDone, true);
-    if (k > 0) outRing.u8.set(ev.subarray(i * EVT_SIZE, (i + k) * EVT_SIZE), off + OUT_HEADER_BYTES);
-    i += k;
-  } while (i < to);
-  return to - from;
+    outRing.u8.set(ev.subarray(i * EVT_SIZE, end * EVT_SIZE), off + OUT_HEADER_BYTES);
+    if (end < to) for (let e = i + 1; e <= end; e++) if (isOutcome(ev, e)) tok++;
+    i = end;
+  }
+  emitToken = tok;
+  return i - from;
 }
 
 /** Emit, or queue the part that did not fit (and everything after it: order is kept). */
-function emitOrQueue(token: number, tag: number, t0: number, tDone: number, ev: Uint8Array, from: number, to: number): void {
-  const done = overflow.length > 0 ? 0 : emit(token, tag, t0, tDone, ev, from, to);
-  if (from + done < to) {
-    overflow.push({ token, tag, t0, tDone, events: ev.slice((from + done) * EVT_SIZE, to * EVT_SIZE), n: to - from - done });
+function emitOrQueue(token: number, tDone: number, ev: Uint8Array, n: number): void {
+  const done = overflow.length > 0 ? 0 : emit(token, tDone, ev, 0, n);
+  if (done < n) {
+    overflow.push({ token: overflow.length > 0 ? token : emitToken, tDone, events: ev.slice(done * EVT_SIZE, n * EVT_SIZE), n: n - done });
   }
 }
 
 function flushOverflow(): boolean {
   while (overflow.length > 0) {
     const o = overflow[0]!;
-    const done = emit(o.token, o.tag, o.t0, o.tDone, o.events, 0, o.n);
+    const done = emit(o.token, o.tDone, o.events, 0, o.n);
     if (done < o.n) {
+      o.token = emitToken;
       o.events = o.events.subarray(done * EVT_SIZE);
       o.n -= done;
       return false;
@@ -127,9 +139,9 @@ function flushOverflow(): boolean {
 
 /**
  * Drain the inbound ring in batches of up to MAX_BATCH: copy the commands out (releasing
- * the ring space), run them in ONE engine call, then split the event stream back per
- * command: every command emits exactly one outcome event (ACCEPTED or REJECTED) first
- * (docs/ENGINE.md, event emission), so each outcome event starts the next command's events.
+ * the ring space), run them in ONE engine call, write the batch's events as one outbound
+ * record. The engine contract (one outcome event first per command, docs/ENGINE.md) is
+ * checked here: the I/O thread routes results by it.
  */
 function drain(): void {
   if (!flushOverflow()) {
@@ -138,12 +150,14 @@ function drain(): void {
   }
   for (;;) {
     let k = 0;
+    let firstToken = 0;
     inRing.poll((kind, off, len) => {
       if (kind !== IN_CMD || len !== IN_CMD_BYTES) return; // unknown record: skip (never happens)
-      batchBuf.set(inU8.subarray(off + InOff.cmd, off + InOff.cmd + CMD_SIZE), k * CMD_SIZE);
-      bToken[k] = inDv.getUint32(off + InOff.token, true);
-      bTag[k] = inDv.getUint32(off + InOff.tag, true);
-      bT0[k] = inDv.getFloat64(off + InOff.t0, true);
+      // 12 word copies (offsets are 8-aligned): no subarray per command.
+      const src = (off + InOff.cmd) >> 2;
+      const dst = k * CMD_WORDS;
+      for (let w = 0; w < CMD_WORDS; w++) batchI32[dst + w] = inI32[src + w]!;
+      if (k === 0) firstToken = inDv.getUint32(off + InOff.token, true);
       k++;
     }, MAX_BATCH);
     if (k === 0) break;
@@ -154,24 +168,14 @@ function drain(): void {
     eventsOut += n;
     metrics.recordBatch((t1 - t) * 1e6, k, n);
     const ev = engine.events();
-    const tDone = TIME_ORIGIN + t1;
-    let c = 0;
-    let start = 0;
-    for (let i = 1; i <= n; i++) {
-      if (i < n) {
-        const type = ev[i * EVT_SIZE]!;
-        if (type !== EventType.ACCEPTED && type !== EventType.REJECTED) continue;
-      }
-      if (c >= k) break;
-      emitOrQueue(bToken[c]!, bTag[c]!, bT0[c]!, tDone, ev, start, i);
-      c++;
-      start = i;
+    let outcomes = 0;
+    for (let i = 0; i < n; i++) if (isOutcome(ev, i)) outcomes++;
+    if (outcomes !== k || (n > 0 && !isOutcome(ev, 0))) {
+      // Engine contract broken: results cannot be routed. Fail loudly (the pool marks the
+      // shard down) rather than misattribute.
+      throw new Error(`engine returned ${outcomes} command outcomes for ${k} commands (${n} events)`);
     }
-    if (c !== k) {
-      // Engine contract broken (one outcome event first per command): results cannot be
-      // routed. Fail loudly (the pool marks the shard down) rather than misattribute.
-      throw new Error(`engine returned ${c} command outcomes for ${k} commands (${n} events)`);
-    }
+    emitOrQueue(firstToken, TIME_ORIGIN + t1, ev, n);
     if (overflow.length > 0 || k < MAX_BATCH) break;
   }
   outRing.publish();

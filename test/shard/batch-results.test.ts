@@ -20,7 +20,7 @@ describe('shard batch results', () => {
   let pool: ShardPool;
 
   const sink: ShardSink = {
-    onResult(_shard, token, _tag, _t0, _tDone, u8, evOff, n, final) {
+    onResult(_shard, token, _tDone, u8, evOff, n, final) {
       const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
       let g = got.get(token);
       if (!g) {
