@@ -1,0 +1,134 @@
+/**
+ * MetricsHub hot-path micro-benchmark (owner: observability / metrics-perf). Run after
+ * `npx tsc -p tsconfig.json`:
+ *   node dist/bench/metrics-hub.js [--time MS] [--json]
+ *
+ * The server's I/O thread calls `recordOrder` + `recordE2E` once per NEW order answered,
+ * `recordRequest` once per cancel/amend, `recordTrade` once per match. Each tinybench
+ * iteration makes CALLS calls of one method, so the two clock reads per iteration (~50 ns)
+ * are < 0.1% of an iteration; ns/call = mean iteration time / CALLS.
+ * Inputs are built before timing from a fixed seed, with the label strings the server passes
+ * (literals; symbols from the instrument list): 3 symbols, buy/sell alternating, 90% limit,
+ * 95% accepted / 4% rejected / 1% error; ack latencies log-uniform 5 us .. 2 ms as fractional
+ * ns (the server passes `(performance.now() delta) * 1e6`).
+ *
+ * Tasks:
+ *   recordOrder / recordRequest / recordTrade / recordE2E   one method, CALLS calls
+ *   per order (order + e2e + 0.5 trade)                    the server's per-order mix
+ *   second at 100k/s (100k x mix, then tick())             includes the 1 s tick's own cost,
+ *                                                          so work moved to tick() is counted
+ *   scrape /metrics (prometheusText)                       reader cost, per scrape (us)
+ */
+import { Bench } from 'tinybench';
+import { MetricsHub } from '../src/metrics/hub.js';
+import { Prng } from './lib/prng.js';
+
+export const CALLS = 10_000;
+const SECOND_ORDERS = 100_000;
+
+export interface MetricsHubBenchRow {
+  task: string;
+  /** Mean over iterations; on a shared box the median is the steadier figure. */
+  nsPerCall: number;
+  p50NsPerCall: number;
+  p99NsPerCall: number;
+  callsPerIteration: number;
+  samples: number;
+}
+
+export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promise<MetricsHubBenchRow[]> {
+  const symbols = ['BTCUSD', 'ETHUSD', 'ADAUSD'];
+  const prng = new Prng(7);
+  const r = (): number => prng.float();
+  const N = CALLS;
+  const sym: string[] = [];
+  const side: string[] = [];
+  const type: string[] = [];
+  const result: string[] = [];
+  const op: string[] = [];
+  const ackNs = new Float64Array(N);
+  const price = new Float64Array(N);
+  const qty = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    sym.push(symbols[i % 3]!);
+    side.push(i & 1 ? 'sell' : 'buy');
+    type.push(r() < 0.9 ? 'limit' : 'market');
+    const x = r();
+    result.push(x < 0.95 ? 'accepted' : x < 0.99 ? 'rejected' : 'error');
+    op.push(r() < 0.7 ? 'cancel' : r() < 0.9 ? 'amend' : 'mass_cancel');
+    ackNs[i] = Math.exp(Math.log(5e3) + r() * (Math.log(2e6) - Math.log(5e3))) + r();
+    price[i] = Math.round((50_000 + r() * 100) * 100) / 100;
+    qty[i] = Math.round((0.001 + r()) * 1e4) / 1e4;
+  }
+  const tsMs = Date.now();
+  // coarseClock: the server's default (timer on, real clock); timer off so tick() runs only in the tick task.
+  const hub = new MetricsHub({ symbols, shards: [0, 1], timer: false, defaultMetrics: false, coarseClock: true });
+  let sink = 0;
+
+  const bench = new Bench({ time: opts.timeMs ?? 700, warmupTime: 150 });
+  bench
+    .add('recordOrder', () => {
+      for (let i = 0; i < N; i++) hub.recordOrder(sym[i]!, side[i]!, type[i]!, result[i]!);
+    })
+    .add('recordRequest', () => {
+      for (let i = 0; i < N; i++) hub.recordRequest(op[i]!, sym[i]!, result[i]!);
+    })
+    .add('recordTrade', () => {
+      for (let i = 0; i < N; i++) hub.recordTrade(sym[i]!, price[i]!, qty[i]!, side[i] as 'buy' | 'sell', tsMs);
+    })
+    .add('recordE2E', () => {
+      for (let i = 0; i < N; i++) hub.recordE2E(ackNs[i]!);
+    })
+    .add('per order (order + e2e + 0.5 trade)', () => {
+      for (let i = 0; i < N; i++) {
+        hub.recordOrder(sym[i]!, side[i]!, type[i]!, result[i]!);
+        hub.recordE2E(ackNs[i]!);
+        if (i & 1) hub.recordTrade(sym[i]!, price[i]!, qty[i]!, side[i] as 'buy' | 'sell', tsMs);
+      }
+    });
+  // Longer iterations (100k orders + one tick each): a separate Bench with fewer samples.
+  const second = new Bench({ time: opts.timeMs ?? 700, warmupTime: 150, iterations: 5 });
+  second
+    .add('second at 100k/s (100k x mix + tick)', () => {
+      for (let k = 0; k < SECOND_ORDERS; k++) {
+        const i = k % N;
+        hub.recordOrder(sym[i]!, side[i]!, type[i]!, result[i]!);
+        hub.recordE2E(ackNs[i]!);
+        if (i & 1) hub.recordTrade(sym[i]!, price[i]!, qty[i]!, side[i] as 'buy' | 'sell', tsMs);
+      }
+      sink += hub.tick().order_count;
+    })
+    .add('scrape /metrics (prometheusText)', async () => {
+      sink += (await hub.prometheusText()).length;
+    });
+  await bench.run();
+  await second.run();
+  hub.close();
+  if (sink === -1) console.log(sink); // keep results observable
+  const perCall: Record<string, number> = { 'second at 100k/s (100k x mix + tick)': SECOND_ORDERS, 'scrape /metrics (prometheusText)': 1 };
+  return [...bench.tasks, ...second.tasks].map((t) => {
+    const lat = t.result?.latency;
+    const calls = perCall[t.name] ?? N;
+    return {
+      task: t.name,
+      nsPerCall: Number((((lat?.mean ?? NaN) * 1e6) / calls).toFixed(1)),
+      p50NsPerCall: Number((((lat?.p50 ?? NaN) * 1e6) / calls).toFixed(1)),
+      p99NsPerCall: Number((((lat?.p99 ?? NaN) * 1e6) / calls).toFixed(1)),
+      callsPerIteration: calls,
+      samples: lat?.samples?.length ?? 0,
+    };
+  });
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const args = process.argv.slice(2);
+  const ti = args.indexOf('--time');
+  const timeMs = ti >= 0 ? Number(args[ti + 1]) : undefined;
+  const rows = await runMetricsHubBench(timeMs === undefined ? {} : { timeMs });
+  if (args.includes('--json')) console.log(JSON.stringify({ node: process.version, calls: CALLS, rows }, null, 2));
+  else {
+    console.log(`metrics-hub bench: node ${process.version}, ${CALLS} calls per iteration (ns per call; scrape row: ns per scrape)`);
+    console.table(rows);
+  }
+}
