@@ -79,6 +79,17 @@ export function sendJson(
   });
 }
 
+/** Send JSON text the caller already serialized (corked, one header). No-op after abort. */
+export function sendJsonText(res: HttpResponse, state: ResponseState | null, status: number, json: string): void {
+  if (state?.aborted) return;
+  const line = statusLine(status);
+  res.cork(() => {
+    res.writeStatus(line);
+    res.writeHeader('Content-Type', 'application/json');
+    res.end(json);
+  });
+}
+
 export function sendText(
   res: HttpResponse,
   state: ResponseState | null,

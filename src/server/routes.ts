@@ -26,10 +26,10 @@ import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
 import { EdgeReason, reasonName, reasonText } from '../protocol/reasons.js';
 import { Origin } from '../shard/types.js';
 import {
-  HttpError, intParam, onJsonObject, queryOf, readJsonObject, sendError, sendHttpError, sendJson, trackAbort,
+  HttpError, intParam, onJsonObject, queryOf, readJsonObject, sendError, sendHttpError, sendJson, sendJsonText, trackAbort,
   type ResponseState,
 } from './http.js';
-import { tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
+import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
 
@@ -139,6 +139,33 @@ const LIVE_AUDIT_LOGS = new Set<AuditLog>();
 process.once('exit', () => {
   for (const a of LIVE_AUDIT_LOGS) a.flush();
 });
+
+/**
+ * `JSON.stringify(ex.restOrderJson(rec))` for an order that is not rejected or cancelled
+ * (the 201 answer of POST /api/orders), built as one template string: no intermediate object,
+ * no generic serializer walk, numbers as units / 10^d (toDec: the same double as
+ * unitsToNumber, without a string round trip). Fills keep JSON.stringify (their shape is
+ * exchange.ts's). Returns null for the shapes it does not build (rejected, cancelled: they
+ * carry extra fields); test/server/rest-order-json.test.ts checks byte equality.
+ */
+export function restOrderText(ex: Exchange, rec: RestOrder): string | null {
+  const st = rec.status;
+  if (st === 'rejected' || st === 'cancelled') return null;
+  const b = ex.books[rec.inst]!;
+  const ps = b.priceScale;
+  const qs = b.qtyScale;
+  const cl = rec.clientOrderId === null ? 'null' : JSON.stringify(rec.clientOrderId);
+  const open = st === 'active' || st === 'partially_filled';
+  const avg = rec.filled > 0 ? Number((rec.notional / rec.filled / 10 ** ps).toFixed(ps)) : null;
+  const fills = rec.fills.length === 0 ? '[]' : JSON.stringify(rec.fills);
+  return `{"order_id":${JSON.stringify(rec.id)},"exchange_order_id":${rec.engineId},"client_order_id":${cl},`
+    + `"symbol":${JSON.stringify(b.symbol)},"side":"${rec.side === Side.SELL ? 'sell' : 'buy'}",`
+    + `"type":"${rec.ordType === OrdType.MARKET ? 'market' : 'limit'}","time_in_force":"${tifName(rec.tif)}",`
+    + `"post_only":${rec.postOnly},"quantity":${toDec(rec.qty, qs)},"price":${toDec(rec.price, ps)},"status":"${st}",`
+    + `"filled_quantity":${toDec(rec.filled, qs)},"remaining_quantity":${open ? toDec(rec.leaves, qs) : 0},`
+    + `"average_price":${avg},"fills":${fills},"fill_count":${rec.fillCount},`
+    + `"timestamp":${JSON.stringify(rec.createdAt)},"updated_at":${JSON.stringify(rec.updatedAt)}}`;
+}
 
 /**
  * One in-flight REST command: the RestCtx the exchange completes, plus what the shared
@@ -326,7 +353,9 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     audit.placed(rec.id, rec.engineId, b.symbol, rec.side === Side.SELL ? 'sell' : 'buy',
       rec.ordType === OrdType.MARKET ? 'market' : 'limit', unitsToNumber(c.qty, b.qtyScale),
       unitsToNumber(c.price, b.priceScale), rec.status, unitsToNumber(rec.filled, b.qtyScale));
-    sendJson(c.res, c.state, 201, ex.restOrderJson(rec));
+    const text = restOrderText(ex, rec);
+    if (text !== null) sendJsonText(c.res, c.state, 201, text);
+    else sendJson(c.res, c.state, 201, ex.restOrderJson(rec));
   };
 
   /** Validate a POST /api/orders body and submit it (synchronous; throws HttpError). */
