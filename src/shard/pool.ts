@@ -128,6 +128,7 @@ export class ShardPool {
       ...opts,
       shards,
     };
+    this.inflightCap = this.maxInflight;
     for (let s = 0; s < shards; s++) this.shards.push(new ShardHandle(s, []));
     opts.instruments.forEach((spec, index) => {
       const { shard, book } = shardOf(index, shards);
@@ -138,7 +139,10 @@ export class ShardPool {
     });
   }
 
-  /** Upper bound of commands in flight per shard (sizes the edge's pending tables). */
+  /** Most commands in flight per shard (written, FINAL result not yet delivered): enforced by
+   *  reserveCommand, and sizes the edge's pending tables (indexed by token). In flight
+   *  includes commands whose results wait in the outbound ring or the worker's overflow, so
+   *  the inbound ring's size alone does not bound it. */
   get maxInflight(): number {
     return Math.floor(this.opts.ringBytes / (IN_CMD_BYTES + 8));
   }
@@ -266,12 +270,14 @@ export class ShardPool {
   /**
    * Reserve one inbound command record on `shard`; returns the payload offset in
    * `shards[shard].inRing` views (fill the 64 bytes per types.ts, then `flush()`),
-   * -1 when the ring is full, -2 when the shard is not up. Also returns the token via
+   * -1 when the ring is full or maxInflight commands are in flight, -2 when the shard is
+   * not up. Also returns the token via
    * `lastToken`. Cost: O(1), no allocation.
    */
   reserveCommand(shard: number): number {
     const h = this.shards[shard]!;
     if (h.state !== 'up') return -2;
+    if (h.inflight >= this.inflightCap) return -1;
     const off = h.inRing.reserve(IN_CMD, IN_CMD_BYTES);
     if (off < 0) return -1;
     this.lastToken = h.nextToken;
@@ -286,6 +292,7 @@ export class ShardPool {
   }
   lastToken = 0;
   private dirtyCount = 0;
+  private inflightCap = 0;
 
   /** Publish every reserved command (one Atomics.store per dirty shard, a notify only if the
    *  shard sleeps). Call at the end of each handler that submitted commands. */
