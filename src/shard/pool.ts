@@ -352,9 +352,20 @@ export class ShardPool {
     try {
       sink.onResult(id, token, tDone, u8, evOff, n, final);
     } catch (err) {
-      this.opts.logger.error({ shard: id, err: String((err as Error)?.stack ?? err) }, 'result handler failed');
+      // At most one line per second (with the count since the last): a bug hit per result
+      // must not turn into a logging storm that starves the I/O thread.
+      this.handlerErrors++;
+      const now = Date.now();
+      if (now - this.handlerErrorLoggedAt >= 1000) {
+        this.opts.logger.error({ shard: id, errors: this.handlerErrors, err: String((err as Error)?.stack ?? err) },
+          'result handler failed');
+        this.handlerErrors = 0;
+        this.handlerErrorLoggedAt = now;
+      }
     }
   }
+  private handlerErrors = 0;
+  private handlerErrorLoggedAt = 0;
 
   private async recvLoop(h: ShardHandle): Promise<void> {
     const yieldNow = () => new Promise<void>((r) => setImmediate(r));
