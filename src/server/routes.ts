@@ -63,8 +63,8 @@ const REST_TIMEOUT_S = 10;
  * Lines are byte-identical to what the server logger (createLogger in logger.ts: level
  * label upper-case, then `time` ISO, then the fields, then `msg`) prints for
  * `logger.info(fields, msg)`; test/server/rest-audit-log.test.ts checks it. Every field is a
- * number or one of our own ASCII tokens (ULID, symbol, side, type, status, reason name), so
- * no JSON escaping is needed. Ordering: a line logged directly through pino while lines are
+ * number or one of our own ASCII tokens (ULID, symbol: A-Z0-9, side, type, status, reason
+ * name), so no JSON escaping is needed. Ordering: a line logged directly through pino while lines are
  * queued (same synchronous drain) lands before them. A logger with bindings (a child) or
  * without a stream takes the plain `logger.info` path.
  */
@@ -154,17 +154,19 @@ export function restOrderText(ex: Exchange, rec: RestOrder): string | null {
   const b = ex.books[rec.inst]!;
   const ps = b.priceScale;
   const qs = b.qtyScale;
+  // order_id (a ULID), symbol (A-Z0-9, validated in engine/instruments.ts) and the ISO stamps
+  // need no escaping by construction; client_order_id (the client's text) is escaped.
   const cl = rec.clientOrderId === null ? 'null' : JSON.stringify(rec.clientOrderId);
   const open = st === 'active' || st === 'partially_filled';
   const avg = rec.filled > 0 ? Number((rec.notional / rec.filled / 10 ** ps).toFixed(ps)) : null;
   const fills = rec.fills.length === 0 ? '[]' : JSON.stringify(rec.fills);
-  return `{"order_id":${JSON.stringify(rec.id)},"exchange_order_id":${rec.engineId},"client_order_id":${cl},`
-    + `"symbol":${JSON.stringify(b.symbol)},"side":"${rec.side === Side.SELL ? 'sell' : 'buy'}",`
+  return `{"order_id":"${rec.id}","exchange_order_id":${rec.engineId},"client_order_id":${cl},`
+    + `"symbol":"${b.symbol}","side":"${rec.side === Side.SELL ? 'sell' : 'buy'}",`
     + `"type":"${rec.ordType === OrdType.MARKET ? 'market' : 'limit'}","time_in_force":"${tifName(rec.tif)}",`
     + `"post_only":${rec.postOnly},"quantity":${toDec(rec.qty, qs)},"price":${toDec(rec.price, ps)},"status":"${st}",`
     + `"filled_quantity":${toDec(rec.filled, qs)},"remaining_quantity":${open ? toDec(rec.leaves, qs) : 0},`
     + `"average_price":${avg},"fills":${fills},"fill_count":${rec.fillCount},`
-    + `"timestamp":${JSON.stringify(rec.createdAt)},"updated_at":${JSON.stringify(rec.updatedAt)}}`;
+    + `"timestamp":"${rec.createdAt}","updated_at":"${rec.updatedAt}"}`;
 }
 
 /**
@@ -351,8 +353,8 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     }
     // The runbook's audit line (REST orders are low-rate; binary orders log at debug).
     audit.placed(rec.id, rec.engineId, b.symbol, rec.side === Side.SELL ? 'sell' : 'buy',
-      rec.ordType === OrdType.MARKET ? 'market' : 'limit', unitsToNumber(c.qty, b.qtyScale),
-      unitsToNumber(c.price, b.priceScale), rec.status, unitsToNumber(rec.filled, b.qtyScale));
+      rec.ordType === OrdType.MARKET ? 'market' : 'limit', toDec(c.qty, b.qtyScale),
+      toDec(c.price, b.priceScale), rec.status, toDec(rec.filled, b.qtyScale));
     const text = restOrderText(ex, rec);
     if (text !== null) sendJsonText(c.res, c.state, 201, text);
     else sendJson(c.res, c.state, 201, ex.restOrderJson(rec));
