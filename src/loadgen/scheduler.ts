@@ -157,6 +157,8 @@ export class OpenLoopScheduler {
   /** Planned times of the frame being assembled (ms), reused. */
   private readonly plannedBuf: Float64Array;
   private sending = false;
+  /** beginReplies() timestamp, -1 = read the clock per reply. */
+  private replyNowMs = -1;
   private finished = false;
   private timer: unknown = null;
   private progressTimer: unknown = null;
@@ -207,6 +209,12 @@ export class OpenLoopScheduler {
     return this.pending;
   }
 
+  /** Replies until the next tick are timestamped with one clock read taken now (a
+   *  transport calls this once per received frame; replies of one read arrived together). */
+  beginReplies(): void {
+    this.replyNowMs = this.clock.now();
+  }
+
   /**
    * A reply for (connection, client order id). Only the FIRST reply of an order counts for
    * latency; later ones (fills after the ack) are counted as fills only when `fill`.
@@ -224,7 +232,7 @@ export class OpenLoopScheduler {
       this.counters.lateAcks++;
       ring.state[i] = DONE;
     } else if (st === PENDING) {
-      const now = this.clock.now();
+      const now = this.replyNowMs >= 0 ? this.replyNowMs : this.clock.now();
       const corrected = now - ring.planned[i]!;
       this.corrected.recordMs(corrected);
       this.intervalHist.recordMs(corrected);
@@ -295,6 +303,7 @@ export class OpenLoopScheduler {
 
   private tick(): void {
     this.timer = null;
+    this.replyNowMs = -1;
     if (this.finished) return;
     const now = this.clock.now();
     if (this.sending) this.sendDue(now);

@@ -32,6 +32,9 @@ class SinkRef implements ReplySink {
   noteError(kind: string): void {
     this.target?.noteError(kind);
   }
+  beginReplies(): void {
+    this.target?.beginReplies();
+  }
 }
 
 function waitForStart(task: WorkerTask): Promise<StartMsg | null> {
@@ -126,6 +129,7 @@ function reindex(c: ManagedConnection, i: number): OrderConnection {
   c.sink = {
     reply: (_conn, id, outcome, reason, fill) => inner?.reply(i, id, outcome, reason, fill),
     noteError: (k) => inner?.noteError(k),
+    beginReplies: () => inner?.beginReplies?.(),
   };
   return { index: i, isOpen: () => c.isOpen(), sendFrame: (f, n) => c.sendFrame(f, n) };
 }

@@ -11,10 +11,20 @@
  *    reason, leaves) at offsets looked up once from `LAYOUTS` (src/protocol/messages.ts), so
  *    a layout change in the protocol is followed or fails loudly here, never mis-read.
  *
- * Lifetimes: `ws` copies (masks) a view before queuing it, so the writer's buffer is reused
- * right after send(). Frames are at most MAX_CLIENT_FRAME_BYTES.
+ * Sending: order frames bypass ws's Sender: each is framed and masked into one new Buffer
+ * (ws-frame.ts) and written to the upgraded socket (the `upgrade` response's socket, the
+ * one ws itself writes to; ws only queues in its Sender while compressing, and
+ * perMessageDeflate is off, so frames stay whole and in order with ws's own control
+ * frames). Login, heartbeat and logout still go through ws.send.
+ *
+ * Lifetimes: both paths copy (mask) the writer's view before the socket may queue it, so
+ * the writer's buffer is reused right after a send. Frames are at most
+ * MAX_CLIENT_FRAME_BYTES.
  */
 import WebSocket from 'ws';
+import type { Socket } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { maskedBinaryFrame } from './ws-frame.js';
 import {
   LAYOUT_BY_TYPE,
   MAX_CLIENT_FRAME_BYTES,
@@ -55,6 +65,8 @@ const DISC_REASON = off(T.DISCONNECT, 'reason');
 /** Receives what the connection learns; the scheduler implements it. */
 export interface ReplySink {
   reply(conn: number, id: number, outcome: ReplyOutcome, reason?: number, fill?: boolean): void;
+  /** Optional: replies until the next call arrived at the same instant (one read). */
+  beginReplies?(): void;
   noteError(kind: string): void;
 }
 
@@ -79,8 +91,10 @@ export class WsOrderConnection implements OrderConnection {
   private open = false;
   private flow: OrderFlow | null = null;
   private params: SymbolParams[] = [];
-  /** Wire instrument id -> index into params. */
-  private symIndex = new Map<number, number>();
+  /** Wire instrument id (u16) -> index into params, -1 = not traded. */
+  private readonly symIndex = new Int16Array(65536).fill(-1);
+  /** The upgraded TCP socket (order frames are written to it directly), once open. */
+  private sock: Socket | null = null;
   /** wire clOrdId = scheduler id + idBase (a new session starts at nextClOrdId = 1). */
   private idBase = 0;
   private lastSeq = 0;
@@ -146,12 +160,15 @@ export class WsOrderConnection implements OrderConnection {
           reject(err);
           return;
         }
-        this.params.forEach((p, i) => this.symIndex.set(p.instrument, i));
+        this.params.forEach((p, i) => (this.symIndex[p.instrument] = i));
         this.flow = new OrderFlow(this.params, this.o.mix, this.o.seed);
         this.open = true;
         this.startHeartbeat();
         resolve();
       };
+      ws.on('upgrade', (res: IncomingMessage) => {
+        this.sock = res.socket as Socket;
+      });
       ws.on('open', () => {
         const w = new FrameWriter(64);
         w.login({ protocolVersion: PROTOCOL_VERSION, sessionId: 0, nextExpectedSeq: 0, account: this.o.account >>> 0 });
@@ -236,7 +253,9 @@ export class WsOrderConnection implements OrderConnection {
         w.newOrder(no);
       }
     }
-    ws.send(w.bytes());
+    const sock = this.sock;
+    if (sock !== null && sock.writable) sock.write(maskedBinaryFrame(w.bytes()));
+    else ws.send(w.bytes());
     this.lastSendMs = performance.now();
     return true;
   }
@@ -244,6 +263,7 @@ export class WsOrderConnection implements OrderConnection {
   /** Read every message of a server frame; only exec reports and DISCONNECT matter. */
   private onFrame(data: Buffer): void {
     const sink = this.sink;
+    sink?.beginReplies?.();
     let p = 0;
     while (p + 4 <= data.length) {
       const len = data.readUInt16LE(p);
@@ -271,8 +291,8 @@ export class WsOrderConnection implements OrderConnection {
         const id = readU64(d, p + ACC_CL) - base;
         sink.reply(this.index, id, 'accepted');
         if (d[p + ACC_ORDTYPE] === 0) {
-          const sym = this.symIndex.get(d.readUInt16LE(p + ACC_INST));
-          if (sym !== undefined) this.flow?.rested(id, sym);
+          const sym = this.symIndex[d.readUInt16LE(p + ACC_INST)]!;
+          if (sym >= 0) this.flow?.rested(id, sym);
         }
         break;
       }
