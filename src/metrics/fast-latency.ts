@@ -7,12 +7,15 @@
  * - per call: round/clamp, the HDR counts index of the value by `Math.clz32` (the library
  *   uses `Math.log2`/`pow`/division and several method calls), one Float64Array add, one
  *   Int8Array load to see whether the index straddles a bucket bound, min/max, two sums;
- * - at `flush(h)` (tick, readers, scrape): each index touched since the last flush is
- *   recorded into `h` once with its count, and added to its Prometheus bucket.
+ * - at `flush(h)` (tick, readers, scrape): each index touched since the last flush is added
+ *   to `h` once with its count (`JsHistogram.addToCountAtIndex`, then one total-count and
+ *   min/max update: what `recordValueWithCount` does per value, without recomputing the
+ *   index), and to its Prometheus bucket. Cost ~0.1 ms per 10k distinct indexes.
  *
  * Exactness: HDR counts, totalCount, maxValue and minNonZeroValue of `h` are the same as
- * with per-value recording (the exact max and min are recorded as themselves; every other
- * value as the lowest value of its index, which is the same counts slot). Bucket counts are
+ * with per-value recording. (A non-JsHistogram `h` gets `recordValueWithCount` per index:
+ * the exact max and min as themselves, every other value as the lowest value of its index,
+ * which is the same counts slot.) Bucket counts are
  * exact: an index whose value range contains a bound `B` with `B` below its top value counts
  * its values `<= B` separately on the hot path. Values >= 2^32 ns (4.3 s) take the slow path
  * (direct record + bucket scan).
@@ -22,7 +25,7 @@
  * index = (k << 10) + (v >>> k), k = max(0, floor(log2 v) - 10).
  * Memory: 23,552 x (8 + 4 + 1) bytes = ~300 KB per recorder.
  */
-import type { Histogram } from 'hdr-histogram-js';
+import { JsHistogram, type Histogram } from 'hdr-histogram-js';
 import { HIGHEST_TRACKABLE_NS } from './latency.js';
 
 const SUB_HALF_MAG = 10;
@@ -137,24 +140,38 @@ export class FastLatencyRecorder {
     if (n === 0) return;
     const max = this.pendingMax;
     const min = this.pendingMin;
-    const iMax = hdrIndex(max);
-    const iMin = hdrIndex(min);
     let total = 0;
-    for (let t = 0; t < n; t++) {
-      const i = this.touched[t]!;
-      let c = this.counts[i]!;
-      this.counts[i] = 0;
-      total += c;
-      this.buckets[this.bucketOf[i]!]! += c;
-      if (i === iMax) {
-        h.recordValueWithCount(max, 1);
-        c--;
+    if (h instanceof JsHistogram && h.countsArrayLength >= INDEX_LIMIT) {
+      for (let t = 0; t < n; t++) {
+        const i = this.touched[t]!;
+        const c = this.counts[i]!;
+        this.counts[i] = 0;
+        total += c;
+        this.buckets[this.bucketOf[i]!]! += c;
+        h.addToCountAtIndex(i, c);
       }
-      if (i === iMin && c > 0) {
-        h.recordValueWithCount(min, 1);
-        c--;
+      h.addToTotalCount(total);
+      h.updateMinAndMax(max);
+      h.updateMinAndMax(min);
+    } else {
+      const iMax = hdrIndex(max);
+      const iMin = hdrIndex(min);
+      for (let t = 0; t < n; t++) {
+        const i = this.touched[t]!;
+        let c = this.counts[i]!;
+        this.counts[i] = 0;
+        total += c;
+        this.buckets[this.bucketOf[i]!]! += c;
+        if (i === iMax) {
+          h.recordValueWithCount(max, 1);
+          c--;
+        }
+        if (i === iMin && c > 0) {
+          h.recordValueWithCount(min, 1);
+          c--;
+        }
+        if (c > 0) h.recordValueWithCount(hdrLowest(i), c);
       }
-      if (c > 0) h.recordValueWithCount(hdrLowest(i), c);
     }
     const low = this.low;
     for (let j = 0; j < low.length; j++) {

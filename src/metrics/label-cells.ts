@@ -111,6 +111,8 @@ export class HubCounters {
   /** Recent trades per label, same order as `symbols`. */
   readonly recent = new Map<string, TradeRing>();
   private readonly byName = new Map<string, SymbolCells>();
+  /** Configured labels for a linear `===` scan (faster than Map.get up to ~8 entries, measured). */
+  private readonly scan: SymbolCells[] | null;
 
   constructor(symbols: readonly string[], private readonly recentCapacity: number) {
     for (const s of symbols) {
@@ -129,11 +131,16 @@ export class HubCounters {
       this.cells.push(other);
     }
     this.other = other;
+    const configured = [...this.byName.values()];
+    this.scan = configured.length <= 8 ? configured : null;
   }
 
   /** Cells of a symbol's label: configured symbol, else "other". Any input type. */
   of(symbol: string): SymbolCells {
-    return this.byName.get(symbol) ?? this.other;
+    const scan = this.scan;
+    if (scan === null) return this.byName.get(symbol) ?? this.other;
+    for (let i = 0; i < scan.length; i++) if (scan[i]!.label === symbol) return scan[i]!;
+    return this.other;
   }
 
   addOrder(c: SymbolCells, cell: number, n: number): void {
