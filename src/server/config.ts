@@ -27,6 +27,9 @@ export interface ServerConfig {
   journalSize: number;
   /** WebSocket send-buffer level above which market data is no longer sent (bytes). */
   mdBackpressureBytes: number;
+  /** Market-data pacing: socket writes per second allowed per topic (publishes of a topic
+   *  with N subscribers are spaced >= N / this apart; batched, never conflated). */
+  mdFanoutWritesPerSec: number;
   /** Send-buffer level at which a connection is disconnected SLOW_CONSUMER (bytes). */
   slowConsumerBytes: number;
   maxConnections: number;
@@ -68,6 +71,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'heartbeatMs', flag: '--heartbeat-ms', env: ['HEARTBEAT_MS'], kind: 'int', min: 100, max: 60_000, help: 'binary protocol heartbeat interval', dflt: () => 1000 },
   { key: 'journalSize', flag: '--journal-size', env: ['SESSION_JOURNAL_SIZE'], kind: 'int', min: 16, max: 1 << 22, help: 'execution reports kept per session for resume', dflt: () => 65536 },
   { key: 'mdBackpressureBytes', flag: '--md-backpressure-bytes', env: ['MD_BACKPRESSURE_BYTES'], kind: 'int', min: 4096, max: 1 << 30, help: 'send buffer above which market data is dropped for a connection', dflt: () => 1 << 20 },
+  { key: 'mdFanoutWritesPerSec', flag: '--md-fanout-writes-per-sec', env: ['MD_FANOUT_WRITES_PER_SEC'], kind: 'int', min: 1000, max: 100_000_000, help: 'market-data pacing: a topic with N subscribers is published at most this/N times per second (messages batched, never dropped)', dflt: () => 200_000 },
   { key: 'slowConsumerBytes', flag: '--slow-consumer-bytes', env: ['SLOW_CONSUMER_BYTES'], kind: 'int', min: 8192, max: 1 << 30, help: 'send buffer at which a connection is disconnected (SLOW_CONSUMER)', dflt: () => 16 << 20 },
   { key: 'maxConnections', flag: '--max-connections', env: ['MAX_CONNECTIONS'], kind: 'int', min: 1, max: 1_000_000, help: 'WebSocket connection limit', dflt: () => 20_000 },
 ];

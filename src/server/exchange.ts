@@ -144,6 +144,8 @@ export interface BookState {
   mdLastOff: number; // offset of the last MD message of the current command, -1 none
   mdTopic: string;
   mdDirty: boolean;
+  /** performance.now() of the topic's last publish (pacing). */
+  mdSentAt: number;
   feedTrades: TradeRecord[]; // trades not yet pushed to the JSON feed
   feedBookDirty: boolean;
   priceScale: number;
@@ -180,6 +182,8 @@ export interface ExchangeHooks {
   flushConn(c: ConnData): void;
   /** Publish market-data bytes on a topic (binary). */
   publishMd(topic: string, bytes: Uint8Array): void;
+  /** Connections subscribed to a topic now. */
+  mdSubscribers(topic: string): number;
 }
 
 function nowUs(): number {
@@ -205,17 +209,23 @@ export class Exchange implements ShardSink {
   failedOnShardDown = 0;
   readonly restWaiters = new Set<RestCtx>();
 
+  /** Market-data socket writes per second the pacing allows per topic (subscribers x
+   *  publishes/s; config MD_FANOUT_WRITES_PER_SEC). */
+  private readonly mdWritesPerSec: number;
+
   constructor(
     private readonly pool: ShardPool,
     private readonly logger: Logger,
     private readonly hub: MetricsHub | null,
+    opts: { mdWritesPerSec?: number } = {},
   ) {
+    this.mdWritesPerSec = opts.mdWritesPerSec ?? 200_000;
     this.debug = logger.isLevelEnabled('debug');
     for (const r of pool.routeList) {
       const b: BookState = {
         inst: r.index, spec: r.spec, symbol: r.spec.symbol, shard: r.shard, book: r.book,
         bids: new Map(), asks: new Map(), mdSeq: 0, trades: [], tradeHead: 0, tradeCount: 0,
-        lastPrice: 0, md: new OutBuf(4096), mdLastOff: -1, mdTopic: `md/${r.index}`, mdDirty: false,
+        lastPrice: 0, md: new OutBuf(4096), mdLastOff: -1, mdTopic: `md/${r.index}`, mdDirty: false, mdSentAt: -Infinity,
         feedTrades: [], feedBookDirty: false,
         priceScale: r.spec.priceDecimals, qtyScale: r.spec.qtyDecimals,
       };
@@ -410,14 +420,37 @@ export class Exchange implements ShardSink {
     if (this.dirtyBooks.length > 0) {
       const books = this.dirtyBooks;
       this.dirtyBooks = [];
+      const now = performance.now();
+      let wakeIn = Infinity;
       for (const b of books) {
-        if (b.md.len > 0 && hooks) hooks.publishMd(b.mdTopic, b.md.view());
+        if (b.md.len > 0 && hooks) {
+          // Pacing (see mdWritesPerSec): a topic with N subscribers costs N socket writes per
+          // publish, so publishes of one topic are spaced >= N / mdWritesPerSec apart; what
+          // arrives meanwhile joins the next frame (nothing is conflated or dropped).
+          const gap = (hooks.mdSubscribers(b.mdTopic) * 1000) / this.mdWritesPerSec;
+          const due = b.mdSentAt + gap;
+          if (now < due) {
+            this.dirtyBooks.push(b); // stays dirty, buffer kept
+            wakeIn = Math.min(wakeIn, due - now);
+            continue;
+          }
+          hooks.publishMd(b.mdTopic, b.md.view());
+          b.mdSentAt = now;
+        }
         b.md.reset(4096);
         b.mdLastOff = -1;
         b.mdDirty = false;
       }
+      if (wakeIn !== Infinity && this.mdTimer === null) {
+        this.mdTimer = setTimeout(() => {
+          this.mdTimer = null;
+          this.flushOutput();
+        }, Math.max(1, Math.ceil(wakeIn)));
+        this.mdTimer.unref();
+      }
     }
   }
+  private mdTimer: NodeJS.Timeout | null = null;
 
   /** Count a command the server failed to execute (shard down, ring full) as 'error'. */
   recordError(symbol: string, cmd: number, side: number, ordType: number): void {

@@ -121,7 +121,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     logger,
     sink,
   });
-  const exchange = new Exchange(pool, logger, hub);
+  const exchange = new Exchange(pool, logger, hub, { mdWritesPerSec: config.mdFanoutWritesPerSec });
   sinkTarget = exchange;
   await pool.start();
   const engines = pool.shards.map((h) => h.implementation);
@@ -142,6 +142,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     publishMd: (topic, bytes) => {
       app.publish(topic, bytes, true, false);
     },
+    mdSubscribers: (topic) => app.numSubscribers(topic),
   };
   const feed = new JsonFeed(exchange, hub);
 
