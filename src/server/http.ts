@@ -79,15 +79,26 @@ export function sendJson(
   });
 }
 
+// sendJsonText's arguments for its one shared cork callback (cork runs it synchronously, so
+// no closure is allocated per response).
+let corkRes: HttpResponse | null = null;
+let corkStatus = '';
+let corkJson = '';
+function corkJsonText(): void {
+  const res = corkRes!;
+  corkRes = null;
+  res.writeStatus(corkStatus);
+  res.writeHeader('Content-Type', 'application/json');
+  res.end(corkJson);
+}
+
 /** Send JSON text the caller already serialized (corked, one header). No-op after abort. */
 export function sendJsonText(res: HttpResponse, state: ResponseState | null, status: number, json: string): void {
   if (state?.aborted) return;
-  const line = statusLine(status);
-  res.cork(() => {
-    res.writeStatus(line);
-    res.writeHeader('Content-Type', 'application/json');
-    res.end(json);
-  });
+  corkRes = res;
+  corkStatus = statusLine(status);
+  corkJson = json;
+  res.cork(corkJsonText);
 }
 
 export function sendText(
@@ -172,13 +183,14 @@ function parseJsonObject(text: string): Record<string, unknown> {
  * usual case for small bodies) is decoded straight from uWS's buffer without a copy.
  * `onBody` is called at most once, never after an abort; anything it throws, and 413 / 400
  * INVALID_JSON / BODY_NOT_OBJECT, goes to `onError` (exactly once, instead of `onBody`).
+ * Both get `res` and `state` back, so a route can pass shared functions (no closures).
  * Call synchronously in the handler, after trackAbort.
  */
 export function onJsonObject(
   res: HttpResponse,
   state: ResponseState,
-  onBody: (body: Record<string, unknown>) => void,
-  onError: (err: unknown) => void,
+  onBody: (body: Record<string, unknown>, res: HttpResponse, state: ResponseState) => void,
+  onError: (err: unknown, res: HttpResponse, state: ResponseState) => void,
   limit = MAX_BODY_BYTES,
 ): void {
   let chunks: Buffer[] | null = null;
@@ -189,7 +201,7 @@ export function onJsonObject(
     size += chunk.byteLength;
     if (size > limit) {
       failed = true;
-      onError(new HttpError(413, 'PAYLOAD_TOO_LARGE', `body larger than ${limit} bytes`));
+      onError(new HttpError(413, 'PAYLOAD_TOO_LARGE', `body larger than ${limit} bytes`), res, state);
       return;
     }
     if (!isLast) {
@@ -208,13 +220,13 @@ export function onJsonObject(
     try {
       body = parseJsonObject(text);
     } catch (err) {
-      onError(err);
+      onError(err, res, state);
       return;
     }
     try {
-      onBody(body);
+      onBody(body, res, state);
     } catch (err) {
-      onError(err);
+      onError(err, res, state);
     }
   });
 }

@@ -361,7 +361,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   };
 
   /** Validate a POST /api/orders body and submit it (synchronous; throws HttpError). */
-  const placeOrder = (res: HttpResponse, st: ResponseState, body: Record<string, unknown>): void => {
+  const placeOrder = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState): void => {
     if (deps.draining()) throw new HttpError(503, 'SERVER_SHUTDOWN', 'server shutting down');
     const b = bookOf(ex, body.symbol);
     const sideRaw = typeof body.side === 'string' ? body.side.toLowerCase() : body.side;
@@ -506,13 +506,13 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   // ---------------------------------------------------------------- orders
   // The hot REST route: no async wrapper; the body is validated and submitted inside uWS's
   // data callback (see onJsonObject), errors mapped like `handle` does.
-  const fail = (res: HttpResponse, st: ResponseState, err: unknown): void => {
+  const fail = (err: unknown, res: HttpResponse, st: ResponseState): void => {
     if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'request failed');
     sendHttpError(res, st, err);
   };
   app.post('/api/orders', (res) => {
     const st = trackAbort(res);
-    onJsonObject(res, st, (body) => placeOrder(res, st, body), (err) => fail(res, st, err));
+    onJsonObject(res, st, placeOrder, fail);
   });
 
   app.get('/api/orders', handle((res, req, st) => {
