@@ -513,7 +513,7 @@ function fail(
  * Decode one well-framed message (header already checked: 4 <= len <= bytes available).
  * Returns a typed message or a non-fatal DecodeError.
  */
-function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: number): Decoded {
+function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: number, scratch: OrderEntryScratch | null): Decoded {
   const OOR = EdgeReason.VALUE_OUT_OF_RANGE;
   const BFV = EdgeReason.BAD_FIELD_VALUE;
 
@@ -557,6 +557,12 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (price !== price) return fail(dv, o, len, type, OOR, 'price', 16);
       const qty = rI64(dv, o + 32);
       if (qty !== qty) return fail(dv, o, len, type, OOR, 'qty', 16);
+      if (scratch) {
+        scratch.type = type; scratch.instrument = dv.getUint16(o + 4, true); scratch.side = side as Side;
+        scratch.ordType = ordType as OrdType; scratch.tif = tif as Tif; scratch.flags = flags; scratch.stp = stp as StpMode;
+        scratch.clOrdId = clOrdId; scratch.price = price; scratch.qty = qty;
+        return scratch as unknown as Decoded;
+      }
       return {
         type, instrument: dv.getUint16(o + 4, true), side: side as Side, ordType: ordType as OrdType,
         tif: tif as Tif, flags, stp: stp as StpMode, clOrdId, price, qty,
@@ -570,6 +576,11 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (origClOrdId !== origClOrdId) return fail(dv, o, len, type, OOR, 'origClOrdId', 8);
       const orderId = rU64(dv, o + 24);
       if (orderId !== orderId) return fail(dv, o, len, type, OOR, 'orderId', 8);
+      if (scratch) {
+        scratch.type = type; scratch.instrument = dv.getUint16(o + 4, true); scratch.clOrdId = clOrdId;
+        scratch.origClOrdId = origClOrdId; scratch.orderId = orderId;
+        return scratch as unknown as Decoded;
+      }
       return { type, instrument: dv.getUint16(o + 4, true), clOrdId, origClOrdId, orderId };
     }
     case MsgType.AMEND: {
@@ -584,6 +595,11 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (newPrice !== newPrice) return fail(dv, o, len, type, OOR, 'newPrice', 8);
       const newQty = rI64(dv, o + 40);
       if (newQty !== newQty) return fail(dv, o, len, type, OOR, 'newQty', 8);
+      if (scratch) {
+        scratch.type = type; scratch.instrument = dv.getUint16(o + 4, true); scratch.clOrdId = clOrdId;
+        scratch.origClOrdId = origClOrdId; scratch.orderId = orderId; scratch.newPrice = newPrice; scratch.newQty = newQty;
+        return scratch as unknown as Decoded;
+      }
       return {
         type, instrument: dv.getUint16(o + 4, true), clOrdId, origClOrdId, orderId, newPrice, newQty,
       };
@@ -592,6 +608,10 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (len < MSG_SIZE.MASS_CANCEL) return fail(dv, o, len, type, EdgeReason.MALFORMED_MESSAGE, 'length', 8);
       const clOrdId = rU64(dv, o + 8);
       if (clOrdId !== clOrdId) return fail(dv, o, len, type, OOR, 'clOrdId', 8);
+      if (scratch) {
+        scratch.type = type; scratch.instrument = dv.getUint16(o + 4, true); scratch.clOrdId = clOrdId;
+        return scratch as unknown as Decoded;
+      }
       return { type, instrument: dv.getUint16(o + 4, true), clOrdId };
     }
     case MsgType.SUBSCRIBE:
@@ -920,7 +940,32 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
  * Messages are fully copied out of the frame, so the frame buffer may be reused (uWS) as
  * soon as the loop is done.
  */
+/**
+ * One object every order-entry message (NEW_ORDER, CANCEL, AMEND, MASS_CANCEL) is decoded
+ * into when a FrameReader is built with `{ reuseOrderEntry: true }`: all their fields, one
+ * hidden class, no allocation per order. Fields not carried by the message's type keep
+ * stale values: read only those of `type`.
+ */
+export interface OrderEntryScratch {
+  type: number; instrument: number; side: Side; ordType: OrdType; tif: Tif; flags: number; stp: StpMode;
+  clOrdId: number; price: number; qty: number; origClOrdId: number; orderId: number; newPrice: number; newQty: number;
+}
+
+function newOrderEntryScratch(): OrderEntryScratch {
+  return {
+    type: 0, instrument: 0, side: 0 as Side, ordType: 0 as OrdType, tif: 0 as Tif, flags: 0, stp: 0 as StpMode,
+    clOrdId: 0, price: 0, qty: 0, origClOrdId: 0, orderId: 0, newPrice: 0, newQty: 0,
+  };
+}
+
 export class FrameReader {
+  /** With `reuseOrderEntry`, order-entry messages are decoded into one scratch object,
+   *  valid until the next `next()` (the server's hot path); otherwise every message is a
+   *  new object (safe to keep). */
+  constructor(opts: { reuseOrderEntry?: boolean } = {}) {
+    this.scratch = opts.reuseOrderEntry ? newOrderEntryScratch() : null;
+  }
+  private readonly scratch: OrderEntryScratch | null;
   private bytes: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(this.bytes.buffer);
   private pos = 0;
@@ -959,7 +1004,7 @@ export class FrameReader {
       return decodeError(EdgeReason.MALFORMED_MESSAGE, type, o, 'length', true);
     }
     this.pos = o + len;
-    return decodeBody(this.dv, this.bytes, o, len, type);
+    return decodeBody(this.dv, this.bytes, o, len, type, this.scratch);
   }
 }
 

@@ -60,7 +60,8 @@ export class BinaryWs {
   readonly sessions = new Map<number, Session>();
   private nextSlot = FIRST_SESSION_SLOT;
   private nextConnId = 1;
-  private readonly reader = new FrameReader();
+  // Order-entry messages decode into one reused object (no allocation per order).
+  private readonly reader = new FrameReader({ reuseOrderEntry: true });
   private readonly fw = new FrameWriter(4096);
   private timers: NodeJS.Timeout[] = [];
   /** Counters for /health and tests. */
