@@ -4,38 +4,35 @@
  * generator must not allocate per order or per report (a promise and a report object per
  * order would cost more CPU than the server spends on the order, and generator and server
  * share 2 cores). So:
- *  - requests are encoded with the protocol's `FrameWriter` (src/protocol/codec.ts) from
- *    two reused field objects into its reused buffer: no allocation per order;
+ *  - orders are encoded by order-frame.ts straight into the Buffer that becomes the
+ *    WebSocket frame (bytes identical to the protocol's FrameWriter, tested; offsets checked
+ *    against LAYOUTS at load): one Buffer and one DataView per frame, nothing per order;
  *  - the login phase is decoded with the protocol's `FrameReader` (typed messages);
  *  - live replies are read by peeking only the fields latency needs (type, seq, clOrdId,
  *    reason, leaves) at offsets looked up once from `LAYOUTS` (src/protocol/messages.ts), so
  *    a layout change in the protocol is followed or fails loudly here, never mis-read.
  *
- * Sending: order frames bypass ws's Sender: each is framed and masked into one new Buffer
- * (ws-frame.ts) and written to the upgraded socket (the `upgrade` response's socket, the
- * one ws itself writes to; ws only queues in its Sender while compressing, and
- * perMessageDeflate is off, so frames stay whole and in order with ws's own control
- * frames). Login, heartbeat and logout still go through ws.send.
+ * Sending: order frames bypass ws's Sender: each is framed and masked in place
+ * (order-frame.ts finishMaskedFrame) and written to the upgraded socket (the `upgrade`
+ * response's socket, the one ws itself writes to; ws only queues in its Sender while
+ * compressing, and perMessageDeflate is off, so frames stay whole and in order with ws's
+ * own control frames). Login, heartbeat and logout still go through ws.send.
  *
- * Lifetimes: both paths copy (mask) the writer's view before the socket may queue it, so
- * the writer's buffer is reused right after a send. Frames are at most
- * MAX_CLIENT_FRAME_BYTES.
+ * Lifetimes: every order frame is a new Buffer (a pool slice) handed to the socket, never
+ * reused; frames are at most MAX_CLIENT_FRAME_BYTES.
  */
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
-import { maskedBinaryFrame } from './ws-frame.js';
+import { CANCEL_BYTES, NEW_ORDER_BYTES, PAYLOAD_AT, finishMaskedFrame, newFrameBuffer, putCancel, putNewOrder } from './order-frame.js';
 import {
   LAYOUT_BY_TYPE,
   MAX_CLIENT_FRAME_BYTES,
-  MSG_SIZE,
   MsgType,
   PROTOCOL_VERSION,
   isExecReportType,
 } from '../protocol/messages.js';
-import type { Cancel, NewOrder } from '../protocol/messages.js';
 import { FrameReader, FrameWriter } from '../protocol/codec.js';
-import type { Fields } from '../protocol/codec.js';
 import { OrderFlow, OP_CANCEL, OP_MARKET, paramsFor } from './flow.js';
 import type { InstrumentInfo, SymbolParams } from './flow.js';
 import type { OrderConnection, ReplyOutcome } from './scheduler.js';
@@ -81,9 +78,15 @@ export interface WsConnectionOptions {
   connectTimeoutMs?: number;
 }
 
+/** Unsigned 64-bit little-endian at b[o] as a number (exact below 2^53). Bounds: the
+ *  caller checked the message lies within the frame. */
 function readU64(b: Buffer, o: number): number {
-  return b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 4294967296;
+  return (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16)) + b[o + 3]! * 16777216 +
+    ((b[o + 4]! | (b[o + 5]! << 8) | (b[o + 6]! << 16)) + b[o + 7]! * 16777216) * 4294967296;
 }
+
+/** Bytes of the largest order message the generator sends. */
+const MAX_ORDER_BYTES = Math.max(NEW_ORDER_BYTES, CANCEL_BYTES);
 
 export class WsOrderConnection implements OrderConnection {
   readonly index: number;
@@ -101,11 +104,8 @@ export class WsOrderConnection implements OrderConnection {
   private heartbeatMs = 1000;
   private lastSendMs = 0;
   private hbTimer: NodeJS.Timeout | null = null;
-  private readonly writer = new FrameWriter(MAX_CLIENT_FRAME_BYTES);
   private readonly hbWriter = new FrameWriter(64);
-  // Reused field objects: sendFrame allocates nothing per order.
-  private readonly no: Fields<NewOrder> = { instrument: 0, side: 0, ordType: 0, tif: 0, flags: 0, stp: 0, clOrdId: 0, price: 0, qty: 0 };
-  private readonly cx: Fields<Cancel> = { instrument: 0, clOrdId: 0, origClOrdId: 0, orderId: 0 };
+  private readonly maxOrders = WsOrderConnection.maxOrdersPerFrame();
   sink: ReplySink | null = null;
   /** Why the connection ended, if it did. */
   closedReason = '';
@@ -120,7 +120,7 @@ export class WsOrderConnection implements OrderConnection {
 
   /** Largest orders per frame the frame buffer holds. */
   static maxOrdersPerFrame(): number {
-    return Math.floor(MAX_CLIENT_FRAME_BYTES / Math.max(MSG_SIZE.NEW_ORDER, MSG_SIZE.CANCEL));
+    return Math.floor(MAX_CLIENT_FRAME_BYTES / MAX_ORDER_BYTES);
   }
 
   /** Open, LOGIN, read LOGIN_ACK + INSTRUMENTs. Rejects with a message on any failure. */
@@ -228,34 +228,23 @@ export class WsOrderConnection implements OrderConnection {
     const ws = this.ws;
     const flow = this.flow;
     if (!this.open || ws === null || flow === null) return false;
-    const w = this.writer;
-    w.reset();
+    if (n > this.maxOrders) throw new RangeError(`${n} orders do not fit one frame (max ${this.maxOrders})`);
+    const b = newFrameBuffer(n * MAX_ORDER_BYTES);
+    const dv = new DataView(b.buffer, b.byteOffset, b.length);
+    const base = this.idBase;
+    const params = this.params;
+    let p = PAYLOAD_AT;
     for (let j = 0; j < n; j++) {
       const id = firstId + j;
       const o = flow.next(id);
-      const inst = this.params[o.symbolIndex]!.instrument;
-      if (o.op === OP_CANCEL) {
-        const cx = this.cx;
-        cx.instrument = inst;
-        cx.clOrdId = id + this.idBase;
-        cx.origClOrdId = o.cancelId + this.idBase;
-        w.cancel(cx);
-      } else {
-        const no = this.no;
-        const market = o.op === OP_MARKET;
-        no.instrument = inst;
-        no.side = o.side;
-        no.ordType = market ? 1 : 0;
-        no.tif = market ? 1 : 0; // market orders: IOC
-        no.clOrdId = id + this.idBase;
-        no.price = o.price;
-        no.qty = o.qty;
-        w.newOrder(no);
-      }
+      const inst = params[o.symbolIndex]!.instrument;
+      if (o.op === OP_CANCEL) p = putCancel(dv, p, inst, id + base, o.cancelId + base);
+      else if (o.op === OP_MARKET) p = putNewOrder(b, dv, p, inst, o.side, 1, 1, id + base, o.price, o.qty); // market: IOC
+      else p = putNewOrder(b, dv, p, inst, o.side, 0, 0, id + base, o.price, o.qty);
     }
     const sock = this.sock;
-    if (sock !== null && sock.writable) sock.write(maskedBinaryFrame(w.bytes()));
-    else ws.send(w.bytes());
+    if (sock !== null && sock.writable) sock.write(finishMaskedFrame(b, p - PAYLOAD_AT));
+    else ws.send(b.subarray(PAYLOAD_AT, p));
     this.lastSendMs = performance.now();
     return true;
   }
