@@ -54,6 +54,21 @@ const ulid = monotonicFactory(() => {
   return RAND_POOL[randPos++]! / 4294967296;
 });
 
+/**
+ * ISO-8601 text of an epoch millisecond, cached for the last millisecond asked: REST order
+ * records and fills stamp `new Date(ms).toISOString()` several times per order, and at
+ * 10-50k orders/s most stamps of a drain share one millisecond (~0.3 µs saved each).
+ */
+let isoMs = -1;
+let isoText = '';
+export function isoAt(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 export const TWO32 = 4294967296;
 export const REST_SLOT = 1;
 export const FIRST_SESSION_SLOT = 2;
@@ -95,7 +110,7 @@ export interface RestOrder {
   updatedAt: string;
 }
 
-const REST_ORDERS_KEPT = 100_000;
+export const REST_ORDERS_KEPT = 100_000;
 const REST_FILLS_KEPT = 100;
 const TRADES_KEPT = 1000;
 
@@ -574,7 +589,7 @@ export class Exchange implements ShardSink {
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
       if (!rec) return;
-      const iso = new Date(Math.floor(ts / 1000)).toISOString();
+      const iso = isoAt(Math.floor(ts / 1000));
       rec.filled += qty;
       rec.leaves = leaves;
       rec.notional += price * qty;
@@ -616,7 +631,7 @@ export class Exchange implements ShardSink {
       rec.status = 'cancelled';
       rec.cancelReason = reason;
       rec.leaves = 0;
-      rec.updatedAt = new Date(Math.floor(ts / 1000)).toISOString();
+      rec.updatedAt = isoAt(Math.floor(ts / 1000));
       this.restLive.delete(orderId);
       return;
     }
@@ -641,7 +656,7 @@ export class Exchange implements ShardSink {
       rec.price = newPrice;
       rec.leaves = newLeaves;
       rec.qty = rec.filled + newLeaves;
-      rec.updatedAt = new Date(Math.floor(ts / 1000)).toISOString();
+      rec.updatedAt = isoAt(Math.floor(ts / 1000));
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -749,23 +764,40 @@ export class Exchange implements ShardSink {
 
   createRestOrder(b: BookState, side: number, ordType: number, tif: number, postOnly: boolean, stp: number,
     qty: number, price: number, clientOrderId: string | null): RestOrder {
-    const now = new Date().toISOString();
+    const now = isoAt(Date.now());
     const rec: RestOrder = {
       id: ulid(), engineId: this.nextRestId(), inst: b.inst, side, ordType, tif, postOnly, stp, clientOrderId,
       qty, price, filled: 0, leaves: qty, notional: 0, status: 'active', fills: [], fillCount: 0,
       rejectReason: 0, cancelReason: 0, createdAt: now, updatedAt: now,
     };
     this.restById.set(rec.id, rec);
-    if (this.restById.size > REST_ORDERS_KEPT) this.evictRest();
+    if (this.restById.size > this.restEvictAt) this.evictRest();
     return rec;
   }
 
+  /** restById size that triggers the next eviction scan (see evictRest). */
+  private restEvictAt = REST_ORDERS_KEPT;
+
+  /**
+   * Drop the oldest completed REST orders down to 90 % of REST_ORDERS_KEPT. Live (open) orders
+   * are never dropped, so when more than 90 % of the kept orders are open a scan cannot reach
+   * the target; the next scan then waits until the map has grown by another 10 % (at least
+   * REST_ORDERS_KEPT / 10 orders): a full scan at most once per ~10k new orders, amortized
+   * O(10) per order, instead of a 100k-entry walk on EVERY new order (measured: 6.3 ms of CPU
+   * per POST /api/orders once ~110k mostly resting REST orders had been placed).
+   */
+  /** Eviction scans run so far (observability and tests: amortized, not one per order). */
+  restEvictScans = 0;
+
   private evictRest(): void {
+    this.restEvictScans++;
     const target = Math.floor(REST_ORDERS_KEPT * 0.9);
     for (const [id, r] of this.restById) {
       if (this.restById.size <= target) break;
       if (r.status === 'filled' || r.status === 'cancelled' || r.status === 'rejected') this.restById.delete(id);
     }
+    const size = this.restById.size;
+    this.restEvictAt = size <= target ? REST_ORDERS_KEPT : size + Math.max(REST_ORDERS_KEPT / 10, Math.floor(size / 10));
   }
 
   restOrderJson(rec: RestOrder): Record<string, unknown> {
