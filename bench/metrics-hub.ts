@@ -14,7 +14,9 @@
  *
  * Tasks:
  *   recordOrder / recordRequest / recordTrade / recordE2E   one method, CALLS calls
+ *   recordOrderCode / recordRequestCode    numeric-label variants (symbolId resolved once)
  *   per order (order + e2e + 0.5 trade)                    the server's per-order mix
+ *   per order, numeric labels                              the same with recordOrderCode
  *   second at 100k/s (100k x mix, then tick())             includes the 1 s tick's own cost,
  *                                                          so work moved to tick() is counted
  *   scrape /metrics (prometheusText)                       reader cost, per scrape (us)
@@ -31,6 +33,8 @@ export interface MetricsHubBenchRow {
   /** Mean over iterations; on a shared box the median is the steadier figure. */
   nsPerCall: number;
   p50NsPerCall: number;
+  /** Fastest iteration: the least disturbed by other load on a shared machine. */
+  minNsPerCall: number;
   p99NsPerCall: number;
   callsPerIteration: number;
   samples: number;
@@ -60,6 +64,10 @@ export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promis
     price[i] = Math.round((50_000 + r() * 100) * 100) / 100;
     qty[i] = Math.round((0.001 + r()) * 1e4) / 1e4;
   }
+  const sideCode = Int8Array.from(side, (s) => (s === 'sell' ? 1 : 0));
+  const typeCode = Int8Array.from(type, (t) => (t === 'market' ? 1 : 0));
+  const resultCode = Int8Array.from(result, (r) => (r === 'accepted' ? 0 : r === 'rejected' ? 1 : 2));
+  const opCode = Int8Array.from(op, (o) => (o === 'cancel' ? 0 : o === 'amend' ? 1 : 2));
   const tsMs = Date.now();
   // coarseClock: the server's default (timer on, real clock); timer off so tick() runs only in the tick task.
   const hub = new MetricsHub({ symbols, shards: [0, 1], timer: false, defaultMetrics: false, coarseClock: true });
@@ -86,6 +94,25 @@ export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promis
         if (i & 1) hub.recordTrade(sym[i]!, price[i]!, qty[i]!, side[i] as 'buy' | 'sell', tsMs);
       }
     });
+  // Numeric-label variants (absent in builds before they existed: this file also measures the
+  // older hub for before/after figures).
+  if (typeof (hub as Partial<MetricsHub>).recordOrderCode === 'function') {
+    const symId = Int32Array.from(sym, (s) => hub.symbolId(s));
+    bench
+      .add('recordOrderCode', () => {
+        for (let i = 0; i < N; i++) hub.recordOrderCode(symId[i]!, sideCode[i]!, typeCode[i]!, resultCode[i]!);
+      })
+      .add('recordRequestCode', () => {
+        for (let i = 0; i < N; i++) hub.recordRequestCode(opCode[i]!, symId[i]!, resultCode[i]!);
+      })
+      .add('per order, numeric labels (orderCode + e2e + 0.5 trade)', () => {
+        for (let i = 0; i < N; i++) {
+          hub.recordOrderCode(symId[i]!, sideCode[i]!, typeCode[i]!, resultCode[i]!);
+          hub.recordE2E(ackNs[i]!);
+          if (i & 1) hub.recordTrade(sym[i]!, price[i]!, qty[i]!, side[i] as 'buy' | 'sell', tsMs);
+        }
+      });
+  }
   // Longer iterations (100k orders + one tick each): a separate Bench with fewer samples.
   const second = new Bench({ time: opts.timeMs ?? 700, warmupTime: 150, iterations: 5 });
   second
@@ -113,6 +140,7 @@ export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promis
       task: t.name,
       nsPerCall: Number((((lat?.mean ?? NaN) * 1e6) / calls).toFixed(1)),
       p50NsPerCall: Number((((lat?.p50 ?? NaN) * 1e6) / calls).toFixed(1)),
+      minNsPerCall: Number((((lat?.min ?? NaN) * 1e6) / calls).toFixed(1)),
       p99NsPerCall: Number((((lat?.p99 ?? NaN) * 1e6) / calls).toFixed(1)),
       callsPerIteration: calls,
       samples: lat?.samples?.length ?? 0,

@@ -283,6 +283,27 @@ export function formatLe(v: number): string {
 
 type PromValue = { labels?: Record<string, string | number>; value: number; metricName?: string };
 
+/**
+ * Numeric labels of `recordOrderCode` / `recordRequestCode`. side and type equal the engine's
+ * `Side` / `OrdType` values (src/engine/layout.ts); op = CmdType - CmdType.CANCEL. Any other
+ * number counts under the label "other", like an unknown string does in recordOrder.
+ */
+export const METRIC_CODES = {
+  side: { buy: 0, sell: 1 },
+  type: { limit: 0, market: 1 },
+  result: { accepted: 0, rejected: 1, error: 2 },
+  op: { cancel: 0, amend: 1, mass_cancel: 2 },
+} as const;
+
+/** 0 or 1 as is, anything else -> 2 ("other"). */
+function code2(v: number): number {
+  return v === 0 || v === 1 ? v : 2;
+}
+/** 0, 1 or 2 as is, anything else -> 3 ("other"). */
+function code3(v: number): number {
+  return v === 0 || v === 1 || v === 2 ? v : 3;
+}
+
 export class MetricsHub {
   readonly registry: client.Registry;
   readonly startedMs: number;
@@ -370,6 +391,41 @@ export class MetricsHub {
       s.errors++;
       if (r === R_ERROR) s.serverErrors++;
     }
+  }
+
+  /**
+   * Handle of a symbol's label ("other" when not configured) for the numeric record*Code
+   * variants; stable for the hub's lifetime. Resolve once per book, not per call.
+   */
+  symbolId(symbol: string): number {
+    return this.counters.of(symbol).index;
+  }
+
+  /**
+   * `recordOrder` with numeric labels (METRIC_CODES; side/type as the engine's Side/OrdType):
+   * no string compares. ~7 ns instead of ~25 ns with mixed labels (bench/metrics-hub.ts).
+   * Exactly the same counting as recordOrder with the corresponding strings.
+   */
+  recordOrderCode(symbolId: number, side: number, type: number, result: number): void {
+    if (!this.orderSources.hub) {
+      this.orderSources.hub = true;
+      this.checkSources();
+    }
+    const r = code3(result);
+    this.counters.addOrder(this.counters.cells[symbolId] ?? this.counters.other, orderCell(code2(side), code2(type), r), 1);
+    const s = this.slot();
+    s.orders++;
+    if (r !== R_ACCEPTED) {
+      s.errors++;
+      if (r === R_ERROR) s.serverErrors++;
+    }
+  }
+
+  /** `recordRequest` with numeric labels: op 0 cancel | 1 amend | 2 mass_cancel (METRIC_CODES). */
+  recordRequestCode(op: number, symbolId: number, result: number): void {
+    const r = code3(result);
+    this.counters.addRequest(this.counters.cells[symbolId] ?? this.counters.other, requestCell(code3(op), r), 1);
+    if (r === R_ERROR) this.slot().serverErrors++;
   }
 
   /** A cancel / amend / mass_cancel request was answered (same result meanings). */

@@ -16,6 +16,9 @@
  *     recordRequest(op, symbol, result)         cancel | amend | mass_cancel answered
  *     recordTrade(symbol, price, qty, side?, tsMs?)   decimal price/qty, aggressor side
  *     recordE2E(ns)                             order received -> ack sent
+ *     recordOrderCode(symbolId(symbol), side, type, result) / recordRequestCode(op, id, result)
+ *                                               same counting, numeric labels (METRIC_CODES),
+ *                                               for the per-order path (no string compares)
  *     setConnections(kind, n)                   kind 'trading' | 'feed'
  *     recordDrop(kind)                          backpressure drop, kind 'trading' | 'feed'
  *   and `hub.onFeed(point => publish('metrics', point))` for the dashboard feed.
@@ -27,7 +30,7 @@
  * Units: latency recorded in ns, exported in seconds (Prometheus) or µs / "x.xxxms"
  * (/api/metrics); prices in quote currency, quantities in base asset, both decimal.
  */
-export { MetricsHub, formatMs, formatLe, SLO_TEXT } from './hub.js';
+export { MetricsHub, METRIC_CODES, formatMs, formatLe, SLO_TEXT } from './hub.js';
 export type { MetricsHubOptions, FeedPoint, ShardStatus, BookView, LatencySummaryUs } from './hub.js';
 export { ShardMetrics, SHARD_SNAPSHOT_VERSION, BOOK_SAMPLE_LEVELS, SNAPSHOT_TRADES } from './shard.js';
 export type { ShardSnapshot, BookSample, LevelTuple } from './shard.js';

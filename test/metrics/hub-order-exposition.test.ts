@@ -2,7 +2,8 @@
 // (values, label normalisation, first-touch order) and /api/metrics the matching totals; the
 // coarse clock attributes calls to the second it last synced.
 import { describe, expect, it } from 'vitest';
-import { MetricsHub } from '../../src/metrics/index.js';
+import { METRIC_CODES, MetricsHub } from '../../src/metrics/index.js';
+import { OrdType, Side } from '../../src/engine/layout.js';
 
 const series = (text: string, name: string): string[] => text.split('\n').filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
 
@@ -92,5 +93,40 @@ describe('MetricsHub order/request/trade exposition', () => {
     expect(hub.rates().orders_per_sec).toBeCloseTo(4 / 3, 2);
     expect((hub.apiMetrics() as { order_count: number }).order_count).toBe(4);
     hub.close();
+  });
+
+  it('numeric-label variants count exactly like the string ones, unknown codes as "other"', async () => {
+    expect(METRIC_CODES.side).toEqual({ buy: Side.BUY, sell: Side.SELL });
+    expect(METRIC_CODES.type).toEqual({ limit: OrdType.LIMIT, market: OrdType.MARKET });
+    const mk = () => new MetricsHub({ symbols: ['BTCUSD', 'ETHUSD'], timer: false, defaultMetrics: false, now: () => 1_700_000_000_000 });
+    const byString = mk();
+    const byCode = mk();
+    const syms = ['ETHUSD', 'BTCUSD', 'XRPUSD'];
+    const sides = ['buy', 'sell', 'other'];
+    const types = ['limit', 'market', 'other'];
+    const results = ['accepted', 'rejected', 'error', 'other'];
+    const ops = ['cancel', 'amend', 'mass_cancel', 'other'];
+    const ids = syms.map((s) => byCode.symbolId(s));
+    expect(ids[2]).toBe(byCode.symbolId('nope')); // every unknown symbol shares "other"
+    for (let i = 0; i < 500; i++) {
+      const s = (i * 7) % 3;
+      const sd = (i * 5) % 3;
+      const t = (i * 11) % 3;
+      const r = (i * 13) % 4;
+      byString.recordOrder(syms[s]!, sides[sd]!, types[t]!, results[r]!);
+      byCode.recordOrderCode(ids[s]!, sd === 2 ? 7 : sd, t === 2 ? -1 : t, r === 3 ? 9 : r);
+      if (i % 3 === 0) {
+        const o = (i * 3) % 4;
+        byString.recordRequest(ops[o]!, syms[s]!, results[r]!);
+        byCode.recordRequestCode(o === 3 ? 42 : o, ids[s]!, r === 3 ? NaN : r);
+      }
+    }
+    byCode.recordOrderCode(99, 0, 0, 0); // unknown id -> "other"
+    byString.recordOrder('UNKNOWN', 'buy', 'limit', 'accepted');
+    expect(await byCode.prometheusText()).toBe(await byString.prometheusText());
+    expect(byCode.apiMetrics()).toEqual(byString.apiMetrics());
+    expect(byCode.rates()).toEqual(byString.rates());
+    byString.close();
+    byCode.close();
   });
 });
