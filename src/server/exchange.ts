@@ -34,6 +34,9 @@ import {
   encMdL2, encMdTrade, encReduced, encRejected,
 } from './wire.js';
 import type { ConnData, Session } from './session.js';
+import { TradeTape, type TradeRecord } from './trade-tape.js';
+
+export type { TradeRecord };
 import type { ResponseState } from './http.js';
 
 /** performance.timeOrigin is a getter: read it once. */
@@ -113,19 +116,8 @@ export interface RestOrder {
 export const REST_ORDERS_KEPT = 100_000;
 const REST_FILLS_KEPT = 100;
 const TRADES_KEPT = 1000;
-
-/** One trade of the tape (decimal price/qty; ISO time is formatted when served). */
-export interface TradeRecord {
-  trade_id: number;
-  symbol: string;
-  price: number;
-  quantity: number;
-  side: 'buy' | 'sell';
-  buy_order_id: number;
-  sell_order_id: number;
-  /** ms since epoch */
-  ts: number;
-}
+/** Trades the JSON feed pushes per book per push (the newest). */
+const FEED_TRADES_MAX = 200;
 
 /** JSON shape of a trade (REST /api/trades, feed). */
 export function tradeJson(t: TradeRecord): Record<string, unknown> {
@@ -151,9 +143,8 @@ export interface BookState {
   bids: Map<number, [number, number]>; // price -> [qty, orders]
   asks: Map<number, [number, number]>;
   mdSeq: number;
-  trades: TradeRecord[]; // ring, newest at (tradeHead - 1)
-  tradeHead: number;
-  tradeCount: number;
+  /** The last TRADES_KEPT trades (columnar; `tape.count` = trades since start). */
+  tape: TradeTape;
   lastPrice: number;
   md: OutBuf; // market data produced in the current drain
   mdLastOff: number; // offset of the last MD message of the current command, -1 none
@@ -161,7 +152,8 @@ export interface BookState {
   mdDirty: boolean;
   /** performance.now() of the topic's last publish (pacing). */
   mdSentAt: number;
-  feedTrades: TradeRecord[]; // trades not yet pushed to the JSON feed
+  /** tape.count when the JSON feed last pushed this book's trades. */
+  feedTradesSent: number;
   feedBookDirty: boolean;
   priceScale: number;
   qtyScale: number;
@@ -239,9 +231,9 @@ export class Exchange implements ShardSink {
     for (const r of pool.routeList) {
       const b: BookState = {
         inst: r.index, spec: r.spec, symbol: r.spec.symbol, shard: r.shard, book: r.book,
-        bids: new Map(), asks: new Map(), mdSeq: 0, trades: [], tradeHead: 0, tradeCount: 0,
+        bids: new Map(), asks: new Map(), mdSeq: 0, tape: new TradeTape(r.spec.symbol, TRADES_KEPT),
         lastPrice: 0, md: new OutBuf(4096), mdLastOff: -1, mdTopic: `md/${r.index}`, mdDirty: false, mdSentAt: -Infinity,
-        feedTrades: [], feedBookDirty: false,
+        feedTradesSent: 0, feedBookDirty: false,
         priceScale: r.spec.priceDecimals, qtyScale: r.spec.qtyDecimals,
       };
       this.books.push(b);
@@ -560,23 +552,13 @@ export class Exchange implements ShardSink {
     const pDec = toDec(price, b.priceScale);
     const qDec = toDec(qty, b.qtyScale);
     const tsMs = Math.floor(ts / 1000);
-    const rec: TradeRecord = {
-      trade_id: matchId, symbol: b.symbol, price: pDec, quantity: qDec,
-      side: side === Side.SELL ? 'sell' : 'buy',
-      buy_order_id: side === Side.BUY ? takerId : makerId,
-      sell_order_id: side === Side.SELL ? takerId : makerId,
-      ts: tsMs,
-    };
-    if (b.trades.length < TRADES_KEPT) b.trades.push(rec);
-    else b.trades[b.tradeHead % TRADES_KEPT] = rec;
-    b.tradeHead = (b.tradeHead + 1) % TRADES_KEPT;
-    b.tradeCount++;
+    const sells = side === Side.SELL;
+    b.tape.push(matchId, pDec, qDec, sells, sells ? makerId : takerId, sells ? takerId : makerId, tsMs);
     b.lastPrice = price;
-    if (b.feedTrades.length < 200) b.feedTrades.push(rec);
-    this.hub?.recordTrade(b.symbol, pDec, qDec, side === Side.SELL ? 'sell' : 'buy', tsMs);
+    this.hub?.recordTrade(b.symbol, pDec, qDec, sells ? 'sell' : 'buy', tsMs);
     if (this.debug) {
       this.logger.debug({ trade_id: matchId, symbol: b.symbol, price: pDec, quantity: qDec, taker_order_id: takerId,
-        maker_order_id: makerId, aggressor: rec.side }, 'Trade executed');
+        maker_order_id: makerId, aggressor: sells ? 'sell' : 'buy' }, 'Trade executed');
     }
     // owners
     this.fillOwner(b, takerId, side, Liquidity.TAKER, matchId, price, qty, takerLeaves, ts);
@@ -861,10 +843,15 @@ export class Exchange implements ShardSink {
   }
 
   recentTrades(b: BookState, limit: number): TradeRecord[] {
-    const out: TradeRecord[] = [];
-    const n = b.trades.length;
-    // Ring: while filling, tradeHead === n; afterwards the newest is at tradeHead - 1.
-    for (let i = 1; i <= Math.min(limit, n); i++) out.push(b.trades[(b.tradeHead - i + TRADES_KEPT) % TRADES_KEPT]!);
+    return b.tape.recent(limit);
+  }
+
+  /** Trades of `b` not yet pushed to the JSON feed (the newest FEED_TRADES_MAX), and mark
+   *  them pushed. */
+  takeFeedTrades(b: BookState): TradeRecord[] {
+    if (b.tape.count === b.feedTradesSent) return [];
+    const out = b.tape.since(b.feedTradesSent, FEED_TRADES_MAX);
+    b.feedTradesSent = b.tape.count;
     return out;
   }
 

@@ -52,22 +52,25 @@ export interface RouteDeps {
 /** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. */
 const REST_TIMEOUT_S = 10;
 
+/** Audit lines wait at most this long before their batch is written. */
+const AUDIT_FLUSH_MS = 5;
+
 /**
  * The REST audit lines ("Order placed", "Order rejected", info level, one per order: the
- * runbook's audit trail), queued and written with ONE stream write per microtask checkpoint
- * instead of one pino call + one write(2) per line: the lines of all REST orders answered in
- * one shard drain go out together, right after the drain's callback returns (same event-loop
- * turn). Cost: a template string per order plus one write(2) per drain (~19 orders per write
- * at 64 connections). Before, pino serialization + one write(2) per line were 23 % of the
- * main thread's profile at 87 µs of server CPU per request (--cpu-prof, wrk, 64 connections).
+ * runbook's audit trail), queued and written with ONE stream write per AUDIT_FLUSH_MS (and at
+ * process exit) instead of one pino call + one write(2) per line. Cost: a template string per
+ * order plus at most 200 write(2)/s. Before, pino serialization + one write(2) per line were
+ * 23 % of the main thread's profile at 87 µs of server CPU per request (--cpu-prof, wrk, 64
+ * connections); one write per shard drain (a microtask) still cost 6 % (perf), drains being
+ * only ~10-20 orders.
  *
  * Lines are byte-identical to what the server logger (createLogger in logger.ts: level
  * label upper-case, then `time` ISO, then the fields, then `msg`) prints for
  * `logger.info(fields, msg)`; test/server/rest-audit-log.test.ts checks it. Every field is a
  * number or one of our own ASCII tokens (ULID, symbol: A-Z0-9, side, type, status, reason
  * name), so no JSON escaping is needed. Ordering: a line logged directly through pino while
- * lines are queued (same synchronous drain) lands before them. A logger with bindings (a
- * child) or without a stream takes the plain `logger.info` path.
+ * lines are queued (within those 5 ms) lands before them. A logger with bindings (a child) or
+ * without a stream takes the plain `logger.info` path.
  */
 export class AuditLog {
   private readonly stream: { write(s: string): unknown } | null;
@@ -102,7 +105,7 @@ export class AuditLog {
     this.buf += line;
     if (!this.queued) {
       this.queued = true;
-      queueMicrotask(this.flushNow);
+      setTimeout(this.flushNow, AUDIT_FLUSH_MS);
     }
   }
 
@@ -451,7 +454,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
         last_price: b.lastPrice ? unitsToNumber(b.lastPrice, s.priceDecimals) : null,
         best_bid: bb === null ? null : unitsToNumber(bb, s.priceDecimals),
         best_ask: ba === null ? null : unitsToNumber(ba, s.priceDecimals),
-        trade_count: b.tradeCount,
+        trade_count: b.tape.count,
       };
     });
     sendJson(res, st, 200, { symbols, count: symbols.length, shards: pool.shards.length });

@@ -133,11 +133,13 @@ export class JsonFeed {
     const app = this.app;
     if (!app) return;
     for (const b of this.exchange.books) {
-      if (b.feedTrades.length === 0) continue;
-      const trades = b.feedTrades;
-      b.feedTrades = [];
+      if (b.tape.count === b.feedTradesSent) continue;
       const topic = `feed/trades.${b.symbol}`;
-      if (app.numSubscribers(topic) === 0) continue;
+      if (app.numSubscribers(topic) === 0) {
+        b.feedTradesSent = b.tape.count;
+        continue;
+      }
+      const trades = this.exchange.takeFeedTrades(b);
       app.publish(topic, JSON.stringify({
         topic: `trades.${b.symbol}`,
         data: trades.map((t) => ({ trade_id: t.trade_id, price: t.price, quantity: t.quantity, side: t.side, timestamp: new Date(t.ts).toISOString() })),
