@@ -378,7 +378,7 @@ export class MetricsHub {
    * here (main thread) OR in the shard's ShardMetrics.recordOrder, not both.
    */
   recordOrder(symbol: string, side: string, type: string, result: string): void {
-    // Hot path (once per order): one Map lookup (symbol), enum compares, plain-number adds.
+    // Hot path (once per order): symbol by a short === scan, enum compares, plain-number adds.
     if (!this.orderSources.hub) {
       this.orderSources.hub = true;
       this.checkSources();
