@@ -1036,6 +1036,14 @@ function num(v: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/** Label check results of the first 64 distinct inputs (recordDrop can run per message). */
+const LABELS = new Map<unknown, string>();
+
 function label(v: string): string {
-  return /^[a-z_]{1,32}$/.test(v) ? v : 'other';
+  let l = LABELS.get(v);
+  if (l === undefined) {
+    l = /^[a-z_]{1,32}$/.test(v) ? v : 'other';
+    if (LABELS.size < 64) LABELS.set(v, l);
+  }
+  return l;
 }
