@@ -228,7 +228,7 @@ export function startLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}): RunHan
       const wallMs = started ? performance.now() - startWall : 0;
       const cpu = cpuPercent(cpu0, process.cpuUsage(), wallMs);
       const idle = idleShare(mach0, machineTimes());
-      return buildOutput(opts, rs, { cpu, idle, transport: hooks.transportName ?? 'ws + binary protocol v1 (src/protocol layouts)', startedAt });
+      return buildOutput(opts, rs, { cpu, idle, transport: hooks.transportName ?? 'ws + binary protocol v1 (orders framed in place, src/protocol layouts)', startedAt });
     })
     .finally(async () => {
       if (progressTimer) clearInterval(progressTimer);
