@@ -58,7 +58,11 @@ export interface FanoutResult {
   /** Market-data messages per second on the instrument's stream (server mdSeq advance over
    *  the driver's send window). */
   measured_update_rate: number;
+  /** Replies per second the driver got (its ack_rate). */
   driver_orders_per_sec: number;
+  /** Orders the driver wrote per second of its send window, and its timeouts. */
+  driver_sent_per_sec: number;
+  driver_timeouts: number;
   seconds: number;
   /** The instrument's mdSeq on the server after the driver drained. */
   final_md_seq: number;
@@ -81,6 +85,9 @@ export interface FanoutResult {
   subscriber_cpu_percent: number | null;
   /** The generator's CPU (its report; includes the js fleet's threads when --fleet js). */
   driver_cpu_percent: number;
+  /** CPU ns per delivered message (one mdSeq to one subscriber) from the send window's
+   *  start to the end of catch-up: the server's total (order flow included) and the fleet's. */
+  cpu_ns_per_delivery: { server: number | null; fleet: number | null };
   /** Time from the driver's drain to every subscriber at final_md_seq (or the settle limit). */
   catch_up_ms: number;
   /** os.loadavg() when the run started: other work on the machine. */
@@ -281,6 +288,9 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
     const tSettle = performance.now();
     const c = await fleet.finish(finalSeq, o.settleSec * 1000);
     const catchUpMs = Math.round(performance.now() - tSettle);
+    const serverCpuEnd = await procCpuMs(server.pid);
+    const ws0 = windowStart as { t: number; serverCpu: number | null; fleetCpu: number | null } | null;
+    const perDelivery = (ms: number | null): number | null => (ms !== null && c.delivered > 0 ? Math.round((ms * 1e6) / c.delivered) : null);
     const res: FanoutResult = {
       bench: 'e2e-fanout',
       fleet: o.fleet,
@@ -291,6 +301,8 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       target_update_rate: o.rate,
       measured_update_rate: Math.round(((w.seq - seq0) * 1000) / w.wallMs),
       driver_orders_per_sec: Math.round(report.ack_rate),
+      driver_sent_per_sec: Math.round(report.achieved_rate),
+      driver_timeouts: report.counters.timeouts,
       seconds: o.seconds,
       final_md_seq: finalSeq,
       messages_delivered: c.delivered,
@@ -304,6 +316,10 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
       server_cpu_percent: w.serverMs !== null ? round1((w.serverMs / w.wallMs) * 100) : null,
       subscriber_cpu_percent: w.fleetMs !== null ? round1((w.fleetMs / w.wallMs) * 100) : null,
       driver_cpu_percent: round1(report.generator.cpu_percent),
+      cpu_ns_per_delivery: {
+        server: perDelivery(serverCpuEnd !== null && ws0?.serverCpu != null ? serverCpuEnd - ws0.serverCpu : null),
+        fleet: perDelivery(c.report && ws0?.fleetCpu != null ? c.report.cpu_ms.user + c.report.cpu_ms.sys - ws0.fleetCpu : null),
+      },
       catch_up_ms: catchUpMs,
       load_avg_start: loadAvg,
       md_fanout_writes_per_sec: o.mdFanoutWritesPerSec ?? null,
@@ -317,7 +333,8 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
         `${c.delivered}/${c.expected} delivered, ${c.missed} missed, ${c.undelivered} undelivered ` +
         `(${res.subscribers_with_gaps} subscribers saw gaps), drop notices ${c.dropNotices}, disconnects ${JSON.stringify(c.disconnects)}, ` +
         `delivery p50 ${res.delivery_latency_us.p50} µs p99 ${res.delivery_latency_us.p99} µs, catch-up ${catchUpMs} ms; ` +
-        `CPU server ${res.server_cpu_percent}% fleet ${res.subscriber_cpu_percent ?? 'n/a'}% driver ${res.driver_cpu_percent}%`,
+        `CPU server ${res.server_cpu_percent}% fleet ${res.subscriber_cpu_percent ?? 'n/a'}% driver ${res.driver_cpu_percent}%; ` +
+        `ns/delivery server ${res.cpu_ns_per_delivery.server ?? 'n/a'} fleet ${res.cpu_ns_per_delivery.fleet ?? 'n/a'}`,
     );
     return res;
   } finally {

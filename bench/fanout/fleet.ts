@@ -120,6 +120,10 @@ export interface FleetResult {
   bytes: number;
   heartbeats_sent: number;
   server_heartbeats: number;
+  /** Longest time a logged-in connection sent nothing (ms). */
+  max_send_gap_ms: number;
+  /** Longest time since our last send when a DISCONNECT arrived (ms). */
+  max_silence_at_disconnect_ms: number;
   threads: number;
   wall_ms: number;
   cpu_ms: { user: number; sys: number };

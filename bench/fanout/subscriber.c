@@ -63,6 +63,10 @@
  * requested/connected/failed counts, messages, duplicates, gaps, missed, skipped, last and
  * snapshot mdSeq (min/max over connections that went live), drop notices, disconnects by
  * reason, latency percentiles, frames, bytes, heartbeats, and getrusage CPU time.
+ * max_send_gap_ms is the longest a logged-in connection went without sending (the fleet's
+ * own heartbeat punctuality); max_silence_at_disconnect_ms is that silence when a DISCONNECT
+ * arrived: a HEARTBEAT_TIMEOUT with a silence well below 3 x heartbeatMs means the server
+ * did not read our heartbeats in time (it was stalled), not that we failed to send them.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -153,6 +157,8 @@ typedef struct worker {
   int handshakes;           /* in flight */
   hist lat;
   uint64_t frames, bytes, reads, hb_sent, server_hb, drop_notices, other_notices, proto_errors;
+  int64_t max_send_gap_ms;  /* longest silence of a logged-in connection (our heartbeat margin) */
+  int64_t max_silence_at_disconnect_ms; /* time since our last send when a DISCONNECT arrived */
   uint64_t disc[MAX_REASON + 1];
   uint64_t closed_plain;
   char first_error[160];
@@ -283,7 +289,9 @@ static int send_frame(worker *w, conn *c, const uint8_t *payload, size_t n) {
   f[0] = 0x82; f[1] = (uint8_t)(0x80 | n);
   memcpy(f + 2, &key, 4);
   for (size_t i = 0; i < n; i++) f[6 + i] = payload[i] ^ f[2 + (i & 3)];
-  c->last_send_ms = now_ms();
+  int64_t t = now_ms();
+  if (c->hb_ms > 0 && t - c->last_send_ms > w->max_send_gap_ms) w->max_send_gap_ms = t - c->last_send_ms;
+  c->last_send_ms = t;
   return send_raw(w, c, f, 6 + n);
 }
 
@@ -484,6 +492,8 @@ static void walk(worker *w, conn *c, const uint8_t *d, size_t n, int64_t now_us)
         w->disc[r < MAX_REASON ? r : MAX_REASON]++;
         c->got_disconnect = 1;
         c->disc_reason = (int)r;
+        int64_t quiet = now_ms() - c->last_send_ms;
+        if (quiet > w->max_silence_at_disconnect_ms) w->max_silence_at_disconnect_ms = quiet;
         break;
       }
       default: break; /* execution reports etc.: not ours; unknown types are skipped */
@@ -625,6 +635,12 @@ static void *worker_main(void *arg) {
     if (timeout < 0) timeout = 0;
     int n = epoll_wait(w->ep, evs, 512, timeout);
     for (int i = 0; i < n; i++) {
+      /* Timers between events too: one event can be a multi-MB read when the server sends
+       * big frames, and a late heartbeat would get us disconnected. */
+      if (i > 0 && (i & 15) == 0) {
+        int64_t t2 = now_ms();
+        if (t2 >= next_tick) { tick(w); next_tick = t2 + TICK_MS; }
+      }
       conn *c = evs[i].data.ptr;
       int st = atomic_load_explicit(&c->state, memory_order_relaxed);
       if (st == S_CLOSED) continue;
@@ -691,6 +707,7 @@ static void json_str(const char *s) {
 static void result_line(int64_t wall_ms) {
   hist lat; memset(&lat, 0, sizeof lat);
   uint64_t frames = 0, bytes = 0, reads = 0, hb = 0, shb = 0, drops = 0, notices = 0, perr = 0, plain = 0;
+  int64_t gap = 0, quiet = 0;
   uint64_t disc[MAX_REASON + 1]; memset(disc, 0, sizeof disc);
   const char *first_error = "";
   for (int t = 0; t < cfg.threads; t++) {
@@ -698,6 +715,8 @@ static void result_line(int64_t wall_ms) {
     hist_merge(&lat, &w->lat);
     frames += w->frames; bytes += w->bytes; reads += w->reads; hb += w->hb_sent; shb += w->server_hb;
     drops += w->drop_notices; notices += w->other_notices; perr += w->proto_errors; plain += w->closed_plain;
+    if (w->max_send_gap_ms > gap) gap = w->max_send_gap_ms;
+    if (w->max_silence_at_disconnect_ms > quiet) quiet = w->max_silence_at_disconnect_ms;
     for (int r = 0; r <= MAX_REASON; r++) disc[r] += w->disc[r];
     if (!first_error[0] && w->first_error[0]) first_error = w->first_error;
   }
@@ -744,8 +763,8 @@ static void result_line(int64_t wall_ms) {
          hist_pct(&lat, 50), hist_pct(&lat, 90), hist_pct(&lat, 95), hist_pct(&lat, 99), hist_pct(&lat, 99.9),
          hist_pct(&lat, 99.99), lat.max);
   printf("\"frames\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"heartbeats_sent\":%" PRIu64
-         ",\"server_heartbeats\":%" PRIu64 ",\"threads\":%d,\"wall_ms\":%" PRId64 ",\"cpu_ms\":{\"user\":%.1f,\"sys\":%.1f}",
-         frames, reads, bytes, hb, shb, cfg.threads, wall_ms, ucpu, scpu);
+         ",\"server_heartbeats\":%" PRIu64 ",\"max_send_gap_ms\":%" PRId64 ",\"max_silence_at_disconnect_ms\":%" PRId64 ",\"threads\":%d,\"wall_ms\":%" PRId64 ",\"cpu_ms\":{\"user\":%.1f,\"sys\":%.1f}",
+         frames, reads, bytes, hb, shb, gap, quiet, cfg.threads, wall_ms, ucpu, scpu);
   if (cfg.per_conn) {
     printf(",\"conns\":[");
     for (int i = 0; i < cfg.connections; i++) {
