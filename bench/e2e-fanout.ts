@@ -144,7 +144,13 @@ interface Collected {
 }
 
 async function startCFleet(url: string, o: FanoutOptions, log: (s: string) => void): Promise<FleetRun> {
-  const { binary, built } = buildFleet();
+  let binary: string;
+  let built: boolean;
+  try {
+    ({ binary, built } = buildFleet());
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n(the JS fleet needs no compiler: --fleet js, but it saturates this machine long before the server)`);
+  }
   if (built) log(`e2e-fanout: built ${binary}`);
   const fleet: Fleet = startFleet({ url, connections: o.subscribers, symbol: o.symbol, threads: o.threads, perConn: true, binary });
   const ready = await fleet.ready;
@@ -336,6 +342,11 @@ export async function runFanout(o: FanoutOptions): Promise<FanoutResult> {
         `CPU server ${res.server_cpu_percent}% fleet ${res.subscriber_cpu_percent ?? 'n/a'}% driver ${res.driver_cpu_percent}%; ` +
         `ns/delivery server ${res.cpu_ns_per_delivery.server ?? 'n/a'} fleet ${res.cpu_ns_per_delivery.fleet ?? 'n/a'}`,
     );
+    const fr = c.report;
+    if (fr && c.disconnects['120'] && fr.max_silence_at_disconnect_ms < 3 * fr.heartbeat_ms) {
+      log(`  note: ${c.disconnects['120']} HEARTBEAT_TIMEOUT disconnects although the fleet had sent within ${fr.max_silence_at_disconnect_ms} ms of each ` +
+        `(server timeout ${3 * fr.heartbeat_ms} ms; longest silence ${fr.max_send_gap_ms} ms): the server did not read those heartbeats in time (its main thread was behind)`);
+    }
     return res;
   } finally {
     await fleet?.close();

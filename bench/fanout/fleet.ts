@@ -120,6 +120,8 @@ export interface FleetResult {
   bytes: number;
   heartbeats_sent: number;
   server_heartbeats: number;
+  /** LOGIN_ACK.heartbeatMs (the server drops a peer silent for 3x this). */
+  heartbeat_ms: number;
   /** Longest time a logged-in connection sent nothing (ms). */
   max_send_gap_ms: number;
   /** Longest time since our last send when a DISCONNECT arrived (ms). */

@@ -157,6 +157,7 @@ typedef struct worker {
   int handshakes;           /* in flight */
   hist lat;
   uint64_t frames, bytes, reads, hb_sent, server_hb, drop_notices, other_notices, proto_errors;
+  int hb_ms;                /* LOGIN_ACK.heartbeatMs (the server's timeout is 3x) */
   int64_t max_send_gap_ms;  /* longest silence of a logged-in connection (our heartbeat margin) */
   int64_t max_silence_at_disconnect_ms; /* time since our last send when a DISCONNECT arrived */
   uint64_t disc[MAX_REASON + 1];
@@ -462,6 +463,7 @@ static void walk(worker *w, conn *c, const uint8_t *d, size_t n, int64_t now_us)
         if (len >= 40) {
           c->hb_ms = (int)rd32(m + 32);
           if (c->hb_ms <= 0) c->hb_ms = 1000;
+          w->hb_ms = c->hb_ms;
           c->instr_expected = rd16(m + 6);
           c->instr_seen = 0;
           if (c->instr_expected == 0) subscribe_now = 1;
@@ -708,6 +710,7 @@ static void result_line(int64_t wall_ms) {
   hist lat; memset(&lat, 0, sizeof lat);
   uint64_t frames = 0, bytes = 0, reads = 0, hb = 0, shb = 0, drops = 0, notices = 0, perr = 0, plain = 0;
   int64_t gap = 0, quiet = 0;
+  int hb_ms = 0;
   uint64_t disc[MAX_REASON + 1]; memset(disc, 0, sizeof disc);
   const char *first_error = "";
   for (int t = 0; t < cfg.threads; t++) {
@@ -716,6 +719,7 @@ static void result_line(int64_t wall_ms) {
     frames += w->frames; bytes += w->bytes; reads += w->reads; hb += w->hb_sent; shb += w->server_hb;
     drops += w->drop_notices; notices += w->other_notices; perr += w->proto_errors; plain += w->closed_plain;
     if (w->max_send_gap_ms > gap) gap = w->max_send_gap_ms;
+    if (w->hb_ms) hb_ms = w->hb_ms;
     if (w->max_silence_at_disconnect_ms > quiet) quiet = w->max_silence_at_disconnect_ms;
     for (int r = 0; r <= MAX_REASON; r++) disc[r] += w->disc[r];
     if (!first_error[0] && w->first_error[0]) first_error = w->first_error;
@@ -763,8 +767,8 @@ static void result_line(int64_t wall_ms) {
          hist_pct(&lat, 50), hist_pct(&lat, 90), hist_pct(&lat, 95), hist_pct(&lat, 99), hist_pct(&lat, 99.9),
          hist_pct(&lat, 99.99), lat.max);
   printf("\"frames\":%" PRIu64 ",\"reads\":%" PRIu64 ",\"bytes\":%" PRIu64 ",\"heartbeats_sent\":%" PRIu64
-         ",\"server_heartbeats\":%" PRIu64 ",\"max_send_gap_ms\":%" PRId64 ",\"max_silence_at_disconnect_ms\":%" PRId64 ",\"threads\":%d,\"wall_ms\":%" PRId64 ",\"cpu_ms\":{\"user\":%.1f,\"sys\":%.1f}",
-         frames, reads, bytes, hb, shb, gap, quiet, cfg.threads, wall_ms, ucpu, scpu);
+         ",\"server_heartbeats\":%" PRIu64 ",\"heartbeat_ms\":%d,\"max_send_gap_ms\":%" PRId64 ",\"max_silence_at_disconnect_ms\":%" PRId64 ",\"threads\":%d,\"wall_ms\":%" PRId64 ",\"cpu_ms\":{\"user\":%.1f,\"sys\":%.1f}",
+         frames, reads, bytes, hb, shb, hb_ms, gap, quiet, cfg.threads, wall_ms, ucpu, scpu);
   if (cfg.per_conn) {
     printf(",\"conns\":[");
     for (int i = 0; i < cfg.connections; i++) {
