@@ -54,7 +54,7 @@ class RawConn {
 
 function post(body: Buffer, cut: number[] = []): Buffer[] {
   const head = Buffer.from(`POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
-  const parts = [head];
+  const parts: Buffer[] = [head];
   let at = 0;
   for (const c of cut) {
     parts.push(body.subarray(at, c));
