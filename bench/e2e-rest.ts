@@ -11,7 +11,9 @@
  * core and caps the measurable rate near 15k req/s). `tool` in the result says which ran;
  * `--tool wrk|autocannon` forces one. wrk reports latency in µs, autocannon in whole ms.
  * The robust figure on a shared machine is `server_cpu_us_per_request` (server process
- * user+system CPU from /proc over the measured window / completed requests).
+ * user+system CPU from /proc over the measured window / completed requests);
+ * `loadgen_cpu_us_per_request` is the tool's own (measured here: wrk ~14-17 µs, autocannon
+ * ~60-70 µs per request, most of it the kernel's TCP send/recv for wrk).
  *
  *   node dist/bench/e2e-rest.js [--quick] [--seconds N] [--connections N] [--threads N]
  *                               [--tool wrk|autocannon] [--json]
@@ -47,6 +49,9 @@ export interface RestResult {
   server_cpu_percent: number | null;
   /** Server CPU time per completed request (µs), robust to other load on the machine. */
   server_cpu_us_per_request: number | null;
+  /** The load tool's own CPU per completed request (µs): wrk's user+sys from bash `times`
+   *  (its child), autocannon's from process.cpuUsage() (it runs in this process). */
+  loadgen_cpu_us_per_request: number | null;
   server: Record<string, unknown>;
 }
 
@@ -76,6 +81,8 @@ export function wrkAvailable(): boolean {
 }
 
 interface LoadOutcome {
+  /** CPU ms the load tool used, or null if unknown. */
+  toolCpuMs: number | null;
   requests: number;
   /** Completed requests per second as the tool reports it. */
   perSec: number;
@@ -93,12 +100,22 @@ interface WrkJson {
   latency_us: { min: number; mean: number; max: number; p50: number; p90: number; p99: number };
 }
 
-/** One wrk run; resolves with the WRK_JSON line bench/wrk/orders.lua prints in done(). */
+/** bash `times` second line ("0m0.130s 0m0.350s": children's user, sys) -> ms. */
+function childTimesMs(stderr: string): number | null {
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/m.exec(stderr.trim().split('\n').slice(-1)[0] ?? '');
+  if (!m) return null;
+  return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
+}
+
+/**
+ * One wrk run; resolves with the WRK_JSON line bench/wrk/orders.lua prints in done(). wrk runs
+ * as the child of `bash -c 'wrk ...; times'` so its CPU time is known when it exits.
+ */
 function runWrk(base: string, bodiesFile: string, connections: number, threads: number, seconds: number): Promise<LoadOutcome> {
   return new Promise((resolve, reject) => {
     const args = [`-t${Math.min(threads, connections)}`, `-c${connections}`, `-d${seconds}s`, '--timeout', '10s',
       '-s', WRK_SCRIPT, base, '--', bodiesFile];
-    const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('bash', ['-c', 'wrk "$@"; rc=$?; times >&2; exit $rc', 'wrk', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString('utf8'); });
@@ -115,6 +132,7 @@ function runWrk(base: string, bodiesFile: string, connections: number, threads: 
       for (const [s, n] of Object.entries(j.statuses)) if (s.startsWith('2')) ok2xx += n;
       const ms = (us: number): number => Math.round(us) / 1000;
       resolve({
+        toolCpuMs: childTimesMs(err),
         requests: j.requests,
         perSec: j.duration_us > 0 ? Math.round(j.requests / (j.duration_us / 1e6)) : 0,
         ok2xx,
@@ -129,8 +147,11 @@ function runWrk(base: string, bodiesFile: string, connections: number, threads: 
 
 async function runAutocannon(base: string, bodies: string[], connections: number, seconds: number): Promise<LoadOutcome> {
   const requests = bodies.map((body) => ({ method: 'POST' as const, path: '/api/orders', headers: { 'content-type': 'application/json' }, body }));
+  const c0 = process.cpuUsage();
   const r = await autocannon({ url: base, connections, duration: seconds, requests, timeout: 10 });
+  const c = process.cpuUsage(c0);
   return {
+    toolCpuMs: (c.user + c.system) / 1000,
     requests: r.requests.total,
     perSec: Math.round(r.requests.average), // mean of its per-second samples
     ok2xx: r['2xx'],
@@ -175,9 +196,10 @@ export async function runRest(o: { seconds: number; connections: number; threads
       latency_ms: r.latencyMs,
       server_cpu_percent: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 1000) / 10 : null,
       server_cpu_us_per_request: cpu0 !== null && cpu1 !== null && r.requests > 0 ? Math.round(((cpu1 - cpu0) * 1000 * 100) / r.requests) / 100 : null,
+      loadgen_cpu_us_per_request: r.toolCpuMs !== null && r.requests > 0 ? Math.round((r.toolCpuMs * 1000 * 100) / r.requests) / 100 : null,
       server: server.info,
     };
-    log(`e2e-rest (${tool}, ${o.connections} connections): ${res.requests_per_sec} req/s (${res.ok_2xx} 2xx, ${res.non_2xx} non-2xx, ${res.errors} errors) p50 ${res.latency_ms.p50} ms p99 ${res.latency_ms.p99} ms, server CPU ${res.server_cpu_percent}% (${res.server_cpu_us_per_request} µs/request)`);
+    log(`e2e-rest (${tool}, ${o.connections} connections): ${res.requests_per_sec} req/s (${res.ok_2xx} 2xx, ${res.non_2xx} non-2xx, ${res.errors} errors) p50 ${res.latency_ms.p50} ms p99 ${res.latency_ms.p99} ms, server CPU ${res.server_cpu_percent}% (${res.server_cpu_us_per_request} µs/request), ${tool} ${res.loadgen_cpu_us_per_request} µs/request`);
     return res;
   } finally {
     await server.stop();
