@@ -55,6 +55,12 @@ function nowUs(): number {
   return Math.round((TIME_ORIGIN + performance.now()) * 1000);
 }
 
+/** Heartbeat checks run every max(50, heartbeatMs / 4) ms; one that runs more than a
+ *  heartbeat period after the previous check was delayed by a stalled thread. */
+export function heartbeatCheckLate(prevCheckMs: number, nowMs: number, heartbeatMs: number): boolean {
+  return prevCheckMs > 0 && nowMs - prevCheckMs > Math.max(50, Math.floor(heartbeatMs / 4)) + heartbeatMs;
+}
+
 export class BinaryWs {
   readonly conns = new Set<ConnData>();
   readonly sessions = new Map<number, Session>();
@@ -478,19 +484,26 @@ export class BinaryWs {
     }
   }
 
+  private lastHeartbeatCheck = 0;
+
   private heartbeats(): void {
     const now = Date.now();
     const hb = this.opts.heartbeatMs;
     const ex = this.opts.exchange;
+    // A late timer means this thread was stalled (GC, CPU shortage): frames that arrived
+    // meanwhile are still unread in the sockets (timers run before the poll phase), so
+    // silence is not the peers' fault this round: no timeouts until a check runs on time.
+    const judge = !heartbeatCheckLate(this.lastHeartbeatCheck, now, hb);
+    this.lastHeartbeatCheck = now;
     let any = false;
     for (const c of this.conns) {
       if (c.closed || !c.ws) continue;
       const s = c.session;
       if (!s) {
-        if (now - c.openedMs > HEARTBEAT_TIMEOUT_FACTOR * DEFAULT_HEARTBEAT_MS) this.disconnect(c, EdgeReason.HEARTBEAT_TIMEOUT, 0, 'no LOGIN');
+        if (judge && now - c.openedMs > HEARTBEAT_TIMEOUT_FACTOR * DEFAULT_HEARTBEAT_MS) this.disconnect(c, EdgeReason.HEARTBEAT_TIMEOUT, 0, 'no LOGIN');
         continue;
       }
-      if (now - c.lastRecvMs > HEARTBEAT_TIMEOUT_FACTOR * hb) {
+      if (judge && now - c.lastRecvMs > HEARTBEAT_TIMEOUT_FACTOR * hb) {
         this.disconnect(c, EdgeReason.HEARTBEAT_TIMEOUT, 0);
         continue;
       }
