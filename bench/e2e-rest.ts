@@ -16,7 +16,13 @@
  * ~60-70 µs per request, most of it the kernel's TCP send/recv for wrk).
  *
  *   node dist/bench/e2e-rest.js [--quick] [--seconds N] [--connections N] [--threads N]
- *                               [--tool wrk|autocannon] [--json]
+ *                               [--tool wrk|autocannon] [--port N] [--json]
+ *
+ * --port: the server's port (default 0 = ephemeral, 32768-60999 here). Observed on this VM
+ * (2026-12-01, unexplained, environment not code): a server on a port in the ephemeral range
+ * costs ~2-4x the CPU per request of the same build on port 18102, with the same profile
+ * shape (e.g. a4e49fe 94 vs 23 µs, 8k vs 27k req/s; HEAD 46 vs 17 µs, 23k vs 48k req/s).
+ * The default stays 0 (comparable with recorded runs); say which you used.
  *   node dist/bench/e2e-rest.js --write-bodies FILE   (the body file for a hand-run wrk)
  */
 import autocannon from 'autocannon';
@@ -52,6 +58,8 @@ export interface RestResult {
   /** The load tool's own CPU per completed request (µs): wrk's user+sys from bash `times`
    *  (its child), autocannon's from process.cpuUsage() (it runs in this process). */
   loadgen_cpu_us_per_request: number | null;
+  /** TCP port the server listened on (0 asked = an ephemeral one, the default). */
+  server_port: number;
   server: Record<string, unknown>;
 }
 
@@ -162,7 +170,8 @@ async function runAutocannon(base: string, bodies: string[], connections: number
 }
 
 export async function runRest(o: { seconds: number; connections: number; threads?: number; tool?: RestTool;
-  log?: (s: string) => void }): Promise<RestResult> {
+  /** Server port; default 0 (ephemeral). See the header on why a fixed low port can differ. */
+  port?: number; log?: (s: string) => void }): Promise<RestResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const tool: RestTool = o.tool ?? (wrkAvailable() ? 'wrk' : 'autocannon');
   const threads = tool === 'wrk' ? Math.max(1, o.threads ?? 1) : 1;
@@ -170,7 +179,7 @@ export async function runRest(o: { seconds: number; connections: number; threads
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'simex-rest-'));
   const bodiesFile = path.join(tmp, 'bodies.txt');
   writeFileSync(bodiesFile, bodies.join('\n') + '\n');
-  const server = await startBenchServer();
+  const server = await startBenchServer(o.port ? ['--port', String(o.port)] : []);
   try {
     const load = (connections: number, seconds: number): Promise<LoadOutcome> => (tool === 'wrk'
       ? runWrk(server.base, bodiesFile, connections, threads, seconds)
@@ -197,6 +206,7 @@ export async function runRest(o: { seconds: number; connections: number; threads
       server_cpu_percent: cpu0 !== null && cpu1 !== null ? Math.round(((cpu1 - cpu0) / wall) * 1000) / 10 : null,
       server_cpu_us_per_request: cpu0 !== null && cpu1 !== null && r.requests > 0 ? Math.round(((cpu1 - cpu0) * 1000 * 100) / r.requests) / 100 : null,
       loadgen_cpu_us_per_request: r.toolCpuMs !== null && r.requests > 0 ? Math.round((r.toolCpuMs * 1000 * 100) / r.requests) / 100 : null,
+      server_port: server.port,
       server: server.info,
     };
     log(`e2e-rest (${tool}, ${o.connections} connections): ${res.requests_per_sec} req/s (${res.ok_2xx} 2xx, ${res.non_2xx} non-2xx, ${res.errors} errors) p50 ${res.latency_ms.p50} ms p99 ${res.latency_ms.p99} ms, server CPU ${res.server_cpu_percent}% (${res.server_cpu_us_per_request} µs/request), ${tool} ${res.loadgen_cpu_us_per_request} µs/request`);
@@ -227,7 +237,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(2);
   } else {
     runRest({ seconds: arg('--seconds', quick ? 3 : 10), connections: arg('--connections', 64),
-      threads: arg('--threads', 1), tool: tool as RestTool | undefined }).then(
+      threads: arg('--threads', 1), tool: tool as RestTool | undefined, port: arg('--port', 0) }).then(
       (r) => process.stdout.write(argv.includes('--json') ? JSON.stringify(r, null, 2) + '\n' : `${r.requests_per_sec} req/s (${r.tool})\n`),
       (err) => {
         process.stderr.write(`${(err as Error).stack}\n`);
