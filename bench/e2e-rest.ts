@@ -18,11 +18,9 @@
  *   node dist/bench/e2e-rest.js [--quick] [--seconds N] [--connections N] [--threads N]
  *                               [--tool wrk|autocannon] [--port N] [--json]
  *
- * --port: the server's port (default 0 = ephemeral, 32768-60999 here). Observed on this VM
- * (2026-12-01, unexplained, environment not code): a server on a port in the ephemeral range
- * costs ~2-4x the CPU per request of the same build on port 18102, with the same profile
- * shape (e.g. a4e49fe 94 vs 23 µs, 8k vs 27k req/s; HEAD 46 vs 17 µs, 23k vs 48k req/s).
- * The default stays 0 (comparable with recorded runs); say which you used.
+ * --port: the server's port (default 0 = an ephemeral one). A fixed port must be free: uWS
+ * listens with SO_REUSEPORT, so a second listener on the same port silently takes a share of
+ * the connections (and the figures are wrong) instead of failing to bind.
  *   node dist/bench/e2e-rest.js --write-bodies FILE   (the body file for a hand-run wrk)
  */
 import autocannon from 'autocannon';
@@ -170,7 +168,7 @@ async function runAutocannon(base: string, bodies: string[], connections: number
 }
 
 export async function runRest(o: { seconds: number; connections: number; threads?: number; tool?: RestTool;
-  /** Server port; default 0 (ephemeral). See the header on why a fixed low port can differ. */
+  /** Server port; default 0 (ephemeral). A fixed one must be free (see the header). */
   port?: number; log?: (s: string) => void }): Promise<RestResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const tool: RestTool = o.tool ?? (wrkAvailable() ? 'wrk' : 'autocannon');
