@@ -177,7 +177,13 @@ export async function runRest(o: { seconds: number; connections: number; threads
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'simex-rest-'));
   const bodiesFile = path.join(tmp, 'bodies.txt');
   writeFileSync(bodiesFile, bodies.join('\n') + '\n');
-  const server = await startBenchServer(o.port ? ['--port', String(o.port)] : []);
+  let server: Awaited<ReturnType<typeof startBenchServer>>;
+  try {
+    server = await startBenchServer(o.port ? ['--port', String(o.port)] : []);
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
   try {
     const load = (connections: number, seconds: number): Promise<LoadOutcome> => (tool === 'wrk'
       ? runWrk(server.base, bodiesFile, connections, threads, seconds)
