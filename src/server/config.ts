@@ -26,6 +26,7 @@ export interface ServerConfig {
   /** Per-session execution reports kept for resume. */
   journalSize: number;
   /** WebSocket send-buffer level above which market data is no longer sent (bytes). */
+  shardMode: 'worker' | 'inline';
   mdBackpressureBytes: number;
   /** Market-data pacing: socket writes per second allowed per topic (publishes of a topic
    *  with N subscribers are spaced >= N / this apart; batched, never conflated). */
@@ -58,6 +59,7 @@ export function defaultShards(): number {
 export const OPTIONS: readonly OptionSpec[] = [
   { key: 'port', flag: '--port', env: ['SERVER_PORT', 'PORT'], kind: 'int', min: 0, max: 65535, help: 'HTTP/WebSocket port (0 = ephemeral)', dflt: () => 8080 },
   { key: 'host', flag: '--host', env: ['SERVER_HOST'], kind: 'string', help: 'listen address', dflt: () => '0.0.0.0' },
+  { key: 'shardMode', flag: '--shard-mode', env: ['SHARD_MODE'], kind: 'enum', values: ['worker', 'inline'], help: 'worker: each shard in its own worker thread; inline: shards run on the I/O thread (no thread hop; for latency on 1-2 core machines)', dflt: () => 'worker' },
   { key: 'shards', flag: '--shards', env: ['SHARDS'], kind: 'int', min: 1, max: 64, help: 'shard worker threads (default: cores - 1, min 1)', dflt: defaultShards },
   { key: 'engine', flag: '--engine', env: ['ENGINE'], kind: 'enum', values: ['native', 'ts', 'auto'], help: 'matching engine implementation', dflt: () => 'auto' },
   { key: 'simulationEnabled', flag: '--simulation', env: ['SIMULATION_ENABLED'], kind: 'bool', help: 'run the market simulator (true|false)', dflt: () => true },

@@ -112,6 +112,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     onShardMetrics: (s, snap) => sinkTarget?.onShardMetrics(s, snap),
   };
   const pool = new ShardPool({
+    mode: config.shardMode,
     shards: shardCount,
     instruments,
     engineKind: config.engine,
@@ -158,9 +159,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       services[`shard-${h.id}`] = st;
       if (h.state !== 'up') unhealthy = true;
       return {
-        id: h.id, name: `simex-shard-${h.id}`, state: h.state, symbols: h.symbols, engine: h.implementation,
+        id: h.id, name: `simex-shard-${h.id}`, mode: pool.mode, state: h.state, symbols: h.symbols, engine: h.implementation,
         inflight: h.inflight, commands: h.commandsSubmitted,
-        heartbeat_age_ms: h.heartbeat ? Math.max(0, Date.now() - h.heartbeat[0]!) : null,
+        heartbeat_age_ms: h.heartbeat && !h.core ? Math.max(0, Date.now() - h.heartbeat[0]!) : null,
         ...(h.downReason ? { reason: h.downReason, down_since: new Date(h.downAt).toISOString() } : {}),
       };
     });
@@ -302,7 +303,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
 
   logger.info({
     environment: config.environment, port: String(config.port), simulation_enabled: config.simulationEnabled,
-    metrics_enabled: config.metricsEnabled, health_enabled: true, shards: shardCount, engine: engines,
+    metrics_enabled: config.metricsEnabled, health_enabled: true, shards: shardCount, shard_mode: config.shardMode, engine: engines,
     symbols: instruments.map((i) => i.symbol), uws: uws.native ? 'native' : 'fallback',
     shard_assignment: Object.fromEntries(pool.routeList.map((r) => [r.spec.symbol, r.shard])),
   }, 'Application initialized successfully');

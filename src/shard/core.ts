@@ -44,6 +44,8 @@ export class ShardCore {
   readonly metrics: ShardMetrics;
   commands = 0;
   eventsOut = 0;
+  /** Batches that met a full outbound ring (kept in the overflow copy). */
+  overflowed = 0;
   /** Non-empty = the outbound ring is full: stop reading commands (rare). */
   private readonly overflow: Pending[] = [];
   /** Non-shared scratch for one batch: the engine reads a plain (non-SAB) buffer. */
@@ -107,6 +109,7 @@ export class ShardCore {
     const queued = this.overflow.length > 0;
     const done = queued ? 0 : this.emit(token, tDone, ev, 0, n);
     if (done < n) {
+      this.overflowed++;
       this.overflow.push({ token: queued ? token : this.emitToken, tDone, events: ev.slice(done * EVT_SIZE, n * EVT_SIZE), n: n - done });
     }
   }

@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { InstrumentSpec } from '../engine/types.js';
 import { RingConsumer, RingProducer, createRingBuffer } from './ring.js';
+import { ShardCore } from './core.js';
+import { engineInfo } from '../engine/index.js';
 import { EVT_SIZE, EventType } from '../engine/layout.js';
 import {
   IN_CMD, IN_CMD_BYTES, OUT_COMPLETE, OUT_HEADER_BYTES, OutOff, shardOf,
@@ -57,6 +59,10 @@ export interface ShardPoolOptions {
   metricsIntervalMs?: number;
   stallMs?: number;
   allowCrash?: boolean;
+  /** 'worker' (default): each shard in its own worker thread. 'inline': the shards' work
+   *  runs on the calling (I/O) thread at every flush(), no thread hop and no wake-up; for
+   *  latency on machines with too few cores for a dedicated shard thread. */
+  mode?: 'worker' | 'inline';
   /** Debug endpoints' thread registry (src/server/debug): each shard gets a profiler port. */
   profiler?: { attach(name: string, port: MessagePort): void; detach(name: string): void } | null;
   logger: Logger;
@@ -82,6 +88,9 @@ export class ShardHandle {
   downAt = 0;
   lastMetrics: unknown = null;
   dirty = false;
+  /** Inline mode: the shard's work, run on the I/O thread (null in worker mode). */
+  core: ShardCore | null = null;
+  inlineRunning = false;
   /** Next token to hand out (u32, wraps). */
   nextToken = 0;
   /** Commands written whose FINAL result has not arrived. */
@@ -111,6 +120,7 @@ export class ShardPool {
   /** Route by instrument index (configuration order). */
   readonly routeList: Route[] = [];
   private readonly opts: Required<Omit<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>> & Pick<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>;
+  private inlineTimer: NodeJS.Timeout | null = null;
   private stallTimer: NodeJS.Timeout | null = null;
   /** Ref'd for the pool's lifetime: Node 20's waitAsync does not keep the loop alive by
    *  itself (see RingConsumer.waitReadableKeptAlive). Never fires in practice. */
@@ -125,6 +135,7 @@ export class ShardPool {
       metricsIntervalMs: 1000,
       stallMs: 5000,
       allowCrash: false,
+      mode: 'worker',
       ...opts,
       shards,
     };
@@ -147,13 +158,65 @@ export class ShardPool {
     return Math.floor(this.opts.ringBytes / (IN_CMD_BYTES + 8));
   }
 
+  get mode(): 'worker' | 'inline' {
+    return this.opts.mode;
+  }
+
   async start(timeoutMs = 15_000): Promise<void> {
     this.running = true;
+    if (this.opts.mode === 'inline') {
+      for (const h of this.shards) this.startInline(h);
+      this.inlineTimer = setInterval(() => {
+        for (const h of this.shards) {
+          if (h.state !== 'up' || !h.core) continue;
+          h.lastMetrics = h.core.metricsSnapshot();
+          this.opts.sink.onShardMetrics(h.id, h.lastMetrics);
+        }
+      }, this.opts.metricsIntervalMs);
+      this.inlineTimer.unref();
+      return;
+    }
     this.keepAlive = setInterval(() => {}, 1 << 30);
     const file = distModule('worker.js');
     await Promise.all(this.shards.map((h) => this.spawn(h, file, timeoutMs)));
     this.stallTimer = setInterval(() => this.checkLiveness(), 500);
     this.stallTimer.unref();
+  }
+
+  private startInline(h: ShardHandle): void {
+    const inSab = createRingBuffer(this.opts.ringBytes);
+    const outSab = createRingBuffer(this.opts.ringBytes * 4);
+    h.inRing = new RingProducer(inSab);
+    h.outRing = new RingConsumer(outSab);
+    h.heartbeat = new Float64Array(1);
+    h.core = new ShardCore(h.id, h.books, this.opts.engineKind, inSab, outSab);
+    h.implementation = h.core.engine.implementation;
+    h.engineInfo = engineInfo();
+    h.state = 'up';
+    this.opts.sink.onShardMetrics(h.id, (h.lastMetrics = h.core.metricsSnapshot()));
+  }
+
+  /**
+   * Inline mode: run `h`'s published commands now, on this thread, and deliver their
+   * results (sink.onResult / onDrainEnd) before returning. Loops while the outbound ring was
+   * full. Re-entrant calls (a result handler that submits and flushes) are folded into the
+   * running loop. An engine error marks the shard down, as a dead worker would.
+   */
+  private runInline(h: ShardHandle): void {
+    const core = h.core!;
+    if (h.inlineRunning) return;
+    h.inlineRunning = true;
+    try {
+      for (;;) {
+        core.drain();
+        this.pollShard(h);
+        if (!core.blocked && !core.inRing.readable) break;
+      }
+    } catch (err) {
+      this.markDown(h, `inline engine error: ${String((err as Error)?.message ?? err)}`);
+    } finally {
+      h.inlineRunning = false;
+    }
   }
 
   private spawn(h: ShardHandle, file: string, timeoutMs: number): Promise<void> {
@@ -247,6 +310,7 @@ export class ShardPool {
     const now = Date.now();
     for (const h of this.shards) {
       if (h.state !== 'up' && h.state !== 'stalled') continue;
+      if (h.core) continue; // inline: runs on this thread, no heartbeat to watch
       const age = now - h.heartbeat[0]!;
       if (h.state === 'up' && age > this.opts.stallMs) {
         h.state = 'stalled';
@@ -298,13 +362,14 @@ export class ShardPool {
    *  shard sleeps). Call at the end of each handler that submitted commands. */
   flush(): void {
     if (this.dirtyCount === 0) return;
+    this.dirtyCount = 0;
     for (const h of this.shards) {
       if (h.dirty) {
         h.dirty = false;
         h.inRing.publish();
+        if (h.core && h.state === 'up') this.runInline(h);
       }
     }
-    this.dirtyCount = 0;
   }
 
   /**
@@ -390,7 +455,7 @@ export class ShardPool {
   /** Test-only: make a shard die (requires allowCrash). */
   crash(shard: number, how: 'throw' | 'exit' | 'hang'): boolean {
     const h = this.shards[shard];
-    if (!h || !this.opts.allowCrash || h.state !== 'up') return false;
+    if (!h || !this.opts.allowCrash || h.state !== 'up' || h.core) return false;
     h.worker.postMessage({ type: 'crash', how } satisfies MainToShard);
     return true;
   }
@@ -412,6 +477,18 @@ export class ShardPool {
     this.running = false;
     if (this.stallTimer) clearInterval(this.stallTimer);
     this.flush();
+    if (this.opts.mode === 'inline') {
+      if (this.inlineTimer) clearInterval(this.inlineTimer);
+      for (const h of this.shards) {
+        if (!h.core || h.state !== 'up') continue;
+        h.core.finish();
+        this.pollShard(h);
+        this.opts.sink.onShardMetrics(h.id, (h.lastMetrics = h.core.metricsSnapshot()));
+        this.opts.logger.info({ shard: h.id, commands: h.core.commands, events: h.core.eventsOut }, 'Shard stopped');
+        h.state = 'stopped';
+      }
+      return;
+    }
     const keepAlive = this.keepAlive;
     await Promise.all(this.shards.map(async (h) => {
       if (h.state === 'down' || h.state === 'stopped' || !h.worker) return;
