@@ -7,7 +7,14 @@
  * timeouts, the server's CPU (from /proc) and the generator's own warnings.
  *
  *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
- *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N] [--json]
+ *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N]
+ *        [--shard-mode worker|inline] [--json]
+ *
+ * A step is SUSTAINED when the generator sent >= 95% of the target rate, >= 95% of the target
+ * was acknowledged, nothing timed out or errored, the server shed no load (system rejects
+ * such as OVERLOADED <= 0.1% of sent: a reject is an ack too, and a cheap one) and no queue
+ * built up (corrected p50 <= MAX_SUSTAINED_P50_US: a backlog that only drains after the step
+ * is not a rate the server carries).
  *
  * Server and generator share the machine; the generator's warnings say when it, not the
  * server, was the limit.
@@ -37,6 +44,8 @@ export interface StepResult {
   sent: number;
   acked: number;
   rejected: number;
+  /** Rejects with an edge/system reason (>= 100: OVERLOADED, SHARD_UNAVAILABLE ...). */
+  system_rejects: number;
   timeouts: number;
   errors: number;
   server_cpu_percent: number | null;
@@ -55,6 +64,8 @@ export interface E2eResult {
   bench: 'e2e-binary';
   budget_p99_us: number;
   step_seconds: number;
+  /** Server shard mode (SHARD_MODE): worker threads or inline on the I/O thread. */
+  shard_mode: 'worker' | 'inline';
   connections: number;
   threads: number;
   orders_per_frame: number;
@@ -89,8 +100,12 @@ export interface E2eOptions {
   ordersPerFrame: number;
   /** Generator batching (LoadgenOptions.batchUs); undefined = the generator's default. */
   batchUs?: number;
+  shardMode?: 'worker' | 'inline';
   log?: (s: string) => void;
 }
+
+/** Median ack latency above which a step counts as queueing, not sustained (µs). */
+export const MAX_SUSTAINED_P50_US = 50_000;
 
 export const FULL_RATES = [10_000, 25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000];
 export const QUICK_RATES = [5_000, 20_000, 50_000];
@@ -99,7 +114,8 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
   const c = report.counters;
   const l = report.latency_us.corrected;
   const u = report.latency_us.uncorrected;
-  const sustained = report.achieved_rate >= 0.95 * report.target_rate && report.ack_rate >= 0.95 * report.target_rate && c.timeouts === 0 && c.errors === 0;
+  const sustained = report.achieved_rate >= 0.95 * report.target_rate && report.ack_rate >= 0.95 * report.target_rate
+    && c.timeouts === 0 && c.errors === 0 && c.systemRejects <= 0.001 * c.sent && l.p50 <= MAX_SUSTAINED_P50_US;
   return {
     target_rate: report.target_rate,
     achieved_rate: Math.round(report.achieved_rate),
@@ -107,7 +123,7 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
     p50_us: l.p50, p90_us: l.p90, p99_us: l.p99, p999_us: l.p999, p9999_us: l.p9999, max_us: l.max,
     p50_uncorrected_us: u.p50, p99_uncorrected_us: u.p99, p999_uncorrected_us: u.p999,
     schedule_lag_p99_us: report.schedule_lag_us.p99,
-    sent: c.sent, acked: c.acked, rejected: c.rejected, timeouts: c.timeouts, errors: c.errors,
+    sent: c.sent, acked: c.acked, rejected: c.rejected, system_rejects: c.systemRejects, timeouts: c.timeouts, errors: c.errors,
     server_cpu_percent: serverCpu,
     generator_cpu_percent: Math.round(report.generator.cpu_percent * 10) / 10,
     server_cpu_us_per_order: serverCpuMs !== null && c.acked > 0 ? Math.round((serverCpuMs * 1000 * 100) / c.acked) / 100 : null,
@@ -120,11 +136,12 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
 
 export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
-  const server = await startBenchServer();
+  const shardMode = o.shardMode ?? 'worker';
+  const server = await startBenchServer([], { SHARD_MODE: shardMode });
   const steps: StepResult[] = [];
   const batch = o.batchUs !== undefined ? { batchUs: o.batchUs } : {};
   try {
-    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards})`);
+    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode})`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
     await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
     for (const rate of o.rates) {
@@ -141,7 +158,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       steps.push(s);
       log(
         `  ${String(rate).padStart(7)}/s: achieved ${s.achieved_rate}/s acked ${s.ack_rate}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  ` +
-          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
+          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  shed ${s.system_rejects}  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
           `${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'NOT sustained'}${s.warnings.length ? `  [${s.warnings.length} generator warnings]` : ''}`,
       );
       // Past saturation higher steps only queue: stop at the first step not sustained. A
@@ -161,6 +178,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     bench: 'e2e-binary',
     budget_p99_us: o.budgetUs,
     step_seconds: o.stepSeconds,
+    shard_mode: shardMode,
     connections: o.connections,
     threads: o.threads,
     orders_per_frame: o.ordersPerFrame,
@@ -188,6 +206,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     options: {
       rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
       threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
+      'shard-mode': { type: 'string' },
     },
   });
   const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
@@ -202,6 +221,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     // 2x the rate of 16 x 16 on the same loaded machine).
     ordersPerFrame: n('orders-per-frame', 64),
     ...(values['batch-us'] !== undefined ? { batchUs: Number(values['batch-us']) } : {}),
+    shardMode: values['shard-mode'] === 'inline' ? 'inline' : 'worker',
   };
 }
 

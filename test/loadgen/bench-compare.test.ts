@@ -28,11 +28,11 @@ describe('latency-vs-throughput chart', () => {
     const step = (rate: number, p99: number): StepResult => ({
       target_rate: rate, achieved_rate: rate, ack_rate: rate, p50_us: p99 / 4, p90_us: p99 / 2, p99_us: p99, p999_us: p99 * 2, p9999_us: p99 * 3,
       max_us: p99 * 4, p50_uncorrected_us: p99 / 5, p99_uncorrected_us: p99 / 2, p999_uncorrected_us: p99, schedule_lag_p99_us: 10, sent: rate,
-      acked: rate, rejected: 0, timeouts: 0, errors: 0, server_cpu_percent: 50, generator_cpu_percent: 20, server_cpu_us_per_order: 5, generator_cpu_us_per_order: 2, within_budget: p99 <= 1000,
+      acked: rate, rejected: 0, system_rejects: 0, timeouts: 0, errors: 0, server_cpu_percent: 50, generator_cpu_percent: 20, server_cpu_us_per_order: 5, generator_cpu_us_per_order: 2, within_budget: p99 <= 1000,
       sustained: true, warnings: [],
     });
     const r: E2eResult = {
-      bench: 'e2e-binary', budget_p99_us: 1000, step_seconds: 2, connections: 8, threads: 1, orders_per_frame: 16, batch_us: 100, server: {},
+      bench: 'e2e-binary', budget_p99_us: 1000, step_seconds: 2, shard_mode: 'worker', connections: 8, threads: 1, orders_per_frame: 16, batch_us: 100, server: {},
       steps: [step(10_000, 200), step(50_000, 600), step(100_000, 5000)], highest_rate_within_budget: 50_000,
       highest_sustained_rate: 100_000, max_sustained_ack_rate: 100_000, at_100k: null,
       server_cpu_us_per_order: 5, generator_cpu_us_per_order: 2, projected_cpu_bound_rate: 285_714,
