@@ -19,7 +19,8 @@ export interface Figure {
 }
 
 export interface RecordedRun {
-  meta: { commit: string; date: string; quick: boolean };
+  /** shard_mode: the servers' SHARD_MODE (absent in runs before it existed = worker). */
+  meta: { commit: string; date: string; quick: boolean; shard_mode?: 'worker' | 'inline' };
   figures: Record<string, Figure>;
 }
 
@@ -38,6 +39,7 @@ export function compareRuns(prev: RecordedRun, next: RecordedRun): string {
   const lines: string[] = [];
   lines.push(`previous: ${prev.meta.date} ${prev.meta.commit}${prev.meta.quick ? ' (quick)' : ''}`);
   lines.push(`current:  ${next.meta.date} ${next.meta.commit}${next.meta.quick ? ' (quick)' : ''}`);
+  if ((prev.meta.shard_mode ?? 'worker') !== (next.meta.shard_mode ?? 'worker')) lines.push('note: the runs used different SHARD_MODEs');
   if (prev.meta.quick !== next.meta.quick) lines.push('note: one run is --quick and the other is not; ratios compare different workloads');
   const names = Object.keys(next.figures);
   const w = Math.max(6, ...names.map((n) => n.length));
@@ -82,7 +84,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   } else {
     const h = readHistory();
     const last = h.at(-1);
-    const prev = last ? [...h.slice(0, -1)].reverse().find((r) => r.meta.quick === last.meta.quick) : undefined;
+    const prev = last ? [...h.slice(0, -1)].reverse().find((r) => r.meta.quick === last.meta.quick && (r.meta.shard_mode ?? 'worker') === (last.meta.shard_mode ?? 'worker')) : undefined;
     if (last && prev) pair = [prev, last];
     else {
       const runs = listRuns();

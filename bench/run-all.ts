@@ -4,7 +4,7 @@
  *   engine   bench/engine.ts (engine-bench) in a child: `--json` lines
  *   codec    bench/codec.ts (protocol): tinybench, with its JSON baseline
  *   e2e      binary order entry stepped up until p99 breaks the budget (bench/e2e.ts)
- *   rest     POST /api/orders with autocannon (bench/e2e-rest.ts)
+ *   rest     POST /api/orders with wrk (autocannon when wrk is missing; bench/e2e-rest.ts)
  *   fanout   N subscribers of BTCUSD at a target update rate, drops by mdSeq gaps
  *
  * Writes bench/results/<timestamp>-<commit>.json (git-ignored), appends its figures to
@@ -12,7 +12,9 @@
  * step-up chart (docs/img/latency-vs-throughput.svg on a full run; dist/bench/ on --quick), prints a summary and the comparison with the previous recorded run.
  *
  * Options: --quick (whole suite in < 2 min: smaller engine set, short steps, 100
- * subscribers), --only a,b / --skip a,b (engine,codec,e2e,rest,fanout), --no-record.
+ * subscribers), --only a,b / --skip a,b (engine,codec,e2e,rest,fanout), --no-record,
+ * --shard-mode worker|inline (the servers' SHARD_MODE for e2e, rest and fanout; recorded in
+ * meta, and compare.ts only compares runs of the same mode).
  * Every end-to-end benchmark starts its own fresh server on an ephemeral loopback port.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -152,6 +154,10 @@ export async function main(argv: string[]): Promise<number> {
     return i >= 0 && argv[i + 1] ? argv[i + 1]!.split(',') : null;
   };
   const only = listArg('--only');
+  const modeArg = listArg('--shard-mode')?.[0];
+  const shardMode: 'worker' | 'inline' = modeArg === 'inline' ? 'inline' : 'worker';
+  // Every bench server (startBenchServer) inherits this environment.
+  process.env.SHARD_MODE = shardMode;
   const skip = listArg('--skip') ?? [];
   const want = (s: Suite): boolean => (only ? only.includes(s) : true) && !skip.includes(s);
   const t0 = performance.now();
@@ -159,7 +165,7 @@ export async function main(argv: string[]): Promise<number> {
   const rec: SuiteRecord = {
     meta: {
       commit: commit(), date, quick, node: process.version, cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
-      loadavg_start: os.loadavg(), loadavg_end: [], duration_s: 0,
+      loadavg_start: os.loadavg(), loadavg_end: [], duration_s: 0, shard_mode: shardMode,
     },
     figures: {},
   };
@@ -175,7 +181,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   rec.engine = await guard('engine', () => runEngine(quick));
   rec.codec = await guard('codec', () => runCodec(quick));
-  rec.e2e = await guard('e2e', () => runE2e(e2eOptionsFromArgs([], quick)));
+  rec.e2e = await guard('e2e', () => runE2e(e2eOptionsFromArgs(['--shard-mode', shardMode], quick)));
   rec.rest = await guard('rest', () => runRest({ seconds: quick ? 3 : 10, connections: 64 }));
   rec.fanout = await guard('fanout', () => runFanout(fanoutOptionsFromArgs([], quick)));
   rec.meta.loadavg_end = os.loadavg();
@@ -191,7 +197,8 @@ export async function main(argv: string[]): Promise<number> {
     let prev: RecordedRun | null = null;
     if (existsSync(hist)) {
       const lines = readFileSync(hist, 'utf8').split('\n').filter(Boolean);
-      const same = lines.map((l) => JSON.parse(l) as RecordedRun).filter((x) => x.meta.quick === quick);
+      const same = lines.map((l) => JSON.parse(l) as RecordedRun)
+        .filter((x) => x.meta.quick === quick && (x.meta.shard_mode ?? 'worker') === shardMode);
       prev = same.at(-1) ?? null;
     }
     appendFileSync(hist, JSON.stringify({ meta: rec.meta, figures: rec.figures }) + '\n');
