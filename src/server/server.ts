@@ -196,6 +196,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         shards,
         unavailable_symbols: unavailable,
         connections: { trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size },
+        // Binary WebSocket frames received and sent (execution reports and session
+        // messages; market data goes through topic publishes, not counted here).
+        frames: { received: binary.stats.frames, sent: binary.stats.sends },
         backpressure: {
           md_paused_now: [...binary.conns].filter((c) => c.mdPaused).length,
           md_pauses_total: binary.stats.mdPauses,

@@ -71,7 +71,7 @@ export class BinaryWs {
   private readonly fw = new FrameWriter(4096);
   private timers: NodeJS.Timeout[] = [];
   /** Counters for /health and tests. */
-  readonly stats = { opened: 0, closed: 0, slowConsumers: 0, mdPauses: 0, decodeErrors: 0, frames: 0 };
+  readonly stats = { opened: 0, closed: 0, slowConsumers: 0, mdPauses: 0, decodeErrors: 0, frames: 0, sends: 0 };
 
   constructor(private readonly opts: BinaryWsOptions) {}
 
@@ -154,6 +154,7 @@ export class BinaryWs {
     }
     let r = 1;
     const view = c.out.view();
+    this.stats.sends++;
     ws.cork(() => {
       r = ws.send(view, true, false);
     });

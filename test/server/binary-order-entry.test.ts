@@ -54,6 +54,12 @@ describe('binary protocol: order entry and market data', () => {
     expect(makerFills).toEqual([200_000]);
     await waitFor(() => book.bestBid()?.qty === 300_000);
 
+    // /health counts binary frames both ways: at least a login, a subscribe and two orders
+    // in; a login ack, reports and a snapshot out.
+    const h = await api(srv.base, 'GET', '/health');
+    expect(h.body.frames.received).toBeGreaterThanOrEqual(4);
+    expect(h.body.frames.sent).toBeGreaterThanOrEqual(4);
+
     // Same view over REST (main-thread mirror) and the same sequence number.
     const rest = await api(srv.base, 'GET', '/api/orderbook/BTCUSD');
     expect(rest.body.bids).toEqual([{ price: 49990, quantity: 0.3, orders: 1 }]);
