@@ -637,6 +637,9 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       const n = Number(req.getParameter(0));
       const how = (queryOf(req).get('how') ?? 'throw') as 'throw' | 'exit' | 'hang';
       if (!['throw', 'exit', 'hang'].includes(how)) throw new HttpError(400, 'INVALID_PARAMETER', 'how must be throw|exit|hang', 'how');
+      if (pool.mode === 'inline') {
+        throw new HttpError(409, 'SHARD_MODE_INLINE', 'shards run on the I/O thread (SHARD_MODE=inline): crash injection needs SHARD_MODE=worker');
+      }
       if (!Number.isInteger(n) || !pool.crash(n, how)) throw new HttpError(404, 'SHARD_NOT_FOUND', `no live shard ${n}`);
       logger.warn({ shard: n, how }, 'Test route: crashing shard');
       sendJson(res, st, 202, { shard: n, how, symbols: pool.shards[n]!.symbols });

@@ -25,7 +25,7 @@ describe('chaos API on the real server', () => {
   let srv: TestServer;
   let wired = false;
   beforeAll(async () => {
-    srv = await startTestServer({ SIMEX_TEST_ROUTES: 'true', SHARDS: '2' });
+    srv = await startTestServer({ SIMEX_TEST_ROUTES: 'true', SHARDS: '2', SHARD_MODE: 'worker' }); // crashes need worker threads
     const probe = await api(srv.base, 'GET', '/demo/chaos-test/status');
     wired = probe.status !== 404;
     if (!wired) console.log('SKIP chaos real-server tests: GET /demo/chaos-test/status is 404 (registerChaosRoutes not wired in src/server/server.ts yet)');

@@ -7,7 +7,7 @@ import { api, startTestServer, type TestServer } from './helpers/server.js';
 describe('REST timeout on a hung shard', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer({ SHARDS: '2', SIMEX_TEST_ROUTES: 'true' });
+    srv = await startTestServer({ SHARDS: '2', SIMEX_TEST_ROUTES: 'true', SHARD_MODE: 'worker' }); // crashes need worker threads
   });
   afterAll(async () => {
     // The hung shard never stops by itself: no graceful shutdown to wait for.

@@ -9,7 +9,7 @@ import { api, startTestServer, type TestServer } from '../server/helpers/server.
 describe('shard death', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startTestServer({ SHARDS: '2', SIMEX_TEST_ROUTES: 'true' });
+    srv = await startTestServer({ SHARDS: '2', SIMEX_TEST_ROUTES: 'true', SHARD_MODE: 'worker' }); // crashes need worker threads
   });
   afterAll(async () => {
     await srv?.stop();
