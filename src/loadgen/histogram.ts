@@ -9,6 +9,7 @@
  */
 import { JsHistogram, build, decodeFromCompressedBase64, encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { HDR_SUB_HALF_MAG, hdrIndex, hdrLowest } from '../util/hdr-index.js';
 
 export type { Histogram };
 
@@ -33,35 +34,9 @@ export function recordMs(h: Histogram, ms: number): void {
   h.recordValue(ns);
 }
 
-// HDR bucket layout of newLatencyHistogram() (unit 1 ns, 3 significant digits): 2048
-// sub-buckets of which the upper 1024 are used from bucket 1 on, so value v >= 2048 goes to
-// bucket b = floor(log2 v) - 10 at counts index b * 1024 + floor(v / 2^b); v < 2048 to
-// index v. Highest index for 2^40: 30 * 1024 + 1024 = 31744.
-const SUB_HALF_MAG = 10;
-const SUB_HALF = 1 << SUB_HALF_MAG;
-const REC_SLOTS = 32 * SUB_HALF;
-const TWO32 = 4294967296;
-
-/** Counts index of integer ns value v (1 <= v <= HIST_MAX_NS) in the layout above. */
-function slotOf(v: number): number {
-  if (v < 2 * SUB_HALF) return v;
-  if (v < TWO32) {
-    const b = 31 - Math.clz32(v) - SUB_HALF_MAG;
-    return b * SUB_HALF + (v >>> b);
-  }
-  const b = 63 - Math.clz32(Math.floor(v / TWO32)) - SUB_HALF_MAG;
-  return b * SUB_HALF + Math.floor(v / POW2[b]!);
-}
-
-/** 2^b for the bucket indexes used (no Math.pow on the flush path). */
-const POW2 = Float64Array.from({ length: 64 }, (_, b) => 2 ** b);
-
-/** Lowest value of counts index i (maps back to i). */
-function slotValue(i: number): number {
-  if (i < 2 * SUB_HALF) return i;
-  const b = (i >>> SUB_HALF_MAG) - 1;
-  return ((i & (SUB_HALF - 1)) + SUB_HALF) * POW2[b]!;
-}
+// newLatencyHistogram()'s counts layout (src/util/hdr-index.ts; highest index, for 2^40:
+// 30 * 1024 + 1024 = 31744).
+const REC_SLOTS = 32 * (1 << HDR_SUB_HALF_MAG);
 
 /**
  * A latency histogram with a cheap record path: `recordMs` costs a few ns (a counts-array
@@ -87,7 +62,7 @@ export class LatencyRecorder {
     let ns = Math.round(ms * 1e6);
     if (ns < 1) ns = 1;
     else if (ns > HIST_MAX_NS) ns = HIST_MAX_NS;
-    const i = slotOf(ns);
+    const i = hdrIndex(ns);
     this.counts[i]++;
     if (i < this.lo) this.lo = i;
     if (i > this.hi) this.hi = i;
@@ -120,8 +95,8 @@ export class LatencyRecorder {
     }
     // Any other Histogram: the exact min and max as themselves, every other value as the
     // lowest value of its index (the same counts slot).
-    const minSlot = slotOf(this.min);
-    const maxSlot = slotOf(this.max);
+    const minSlot = hdrIndex(this.min);
+    const maxSlot = hdrIndex(this.max);
     for (let i = this.lo; i <= this.hi; i++) {
       const n = c[i]!;
       if (n === 0) continue;
@@ -131,7 +106,7 @@ export class LatencyRecorder {
         h.recordValueWithCount(this.max, 1);
       } else if (i === minSlot) h.recordValueWithCount(this.min, n);
       else if (i === maxSlot) h.recordValueWithCount(this.max, n);
-      else h.recordValueWithCount(slotValue(i), n);
+      else h.recordValueWithCount(hdrLowest(i), n);
     }
     this.lo = REC_SLOTS;
     this.hi = -1;

@@ -27,30 +27,15 @@
  */
 import { JsHistogram, type Histogram } from 'hdr-histogram-js';
 import { HIGHEST_TRACKABLE_NS } from './latency.js';
+import { HDR_SUB_HALF_MAG, hdrHighest, hdrIndex, hdrLowest } from '../util/hdr-index.js';
 
-const SUB_HALF_MAG = 10;
+const SUB_HALF_MAG = HDR_SUB_HALF_MAG;
 const SUB_HALF = 1 << SUB_HALF_MAG;
 /** Counts indexes of values 1 .. 2^32 - 1. */
 const FAST_LIMIT = 4294967296;
 const INDEX_LIMIT = ((32 - 1 - SUB_HALF_MAG) << SUB_HALF_MAG) + SUB_HALF * 2;
 
-/** HDR counts index of an integer 1 <= v < 2^32 (sub-bucket count 2048, unit 1). */
-export function hdrIndex(v: number): number {
-  const e = 21 - Math.clz32(v); // floor(log2 v) - 10
-  const k = e > 0 ? e : 0;
-  return (k << SUB_HALF_MAG) + (v >>> k);
-}
-
-/** Lowest value whose HDR counts index is i. */
-export function hdrLowest(i: number): number {
-  const k = (i >> SUB_HALF_MAG) - 1;
-  return k <= 0 ? i : ((i & (SUB_HALF - 1)) + SUB_HALF) * 2 ** k;
-}
-
-function hdrHighest(i: number): number {
-  const k = (i >> SUB_HALF_MAG) - 1;
-  return hdrLowest(i) + 2 ** (k > 0 ? k : 0) - 1;
-}
+export { hdrIndex, hdrLowest };
 
 export class FastLatencyRecorder {
   readonly boundsNs: Float64Array;
@@ -114,9 +99,7 @@ export class FastLatencyRecorder {
     let v = Math.round(ns);
     if (!(v >= 1)) v = 1; // also NaN
     if (v < FAST_LIMIT) {
-      const e = 21 - Math.clz32(v);
-      const k = e > 0 ? e : 0;
-      const i = (k << SUB_HALF_MAG) + (v >>> k);
+      const i = hdrIndex(v);
       const c = this.counts[i]!;
       if (c === 0) this.touched[this.nTouched++] = i;
       this.counts[i] = c + 1;

@@ -308,11 +308,12 @@ export class Exchange implements ShardSink {
   flushSoon(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
-    setImmediate(() => {
-      this.flushQueued = false;
-      this.pool.flush();
-    });
+    setImmediate(this.flushQueuedNow);
   }
+  private readonly flushQueuedNow = (): void => {
+    this.flushQueued = false;
+    this.pool.flush();
+  };
 
   nextRestId(): number {
     return REST_SLOT * TWO32 + this.restN++;

@@ -138,30 +138,6 @@ export function sendHttpError(res: HttpResponse, state: ResponseState | null, er
   }
 }
 
-/**
- * Read the whole request body, rejecting (413) past `limit` bytes without buffering the rest.
- * Call synchronously in the handler, after trackAbort.
- */
-export function readBody(res: HttpResponse, state: ResponseState, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    res.onData((chunk, isLast) => {
-      if (failed || state.aborted) return;
-      size += chunk.byteLength;
-      if (size > limit) {
-        failed = true;
-        reject(new HttpError(413, 'PAYLOAD_TOO_LARGE', `body larger than ${limit} bytes`));
-        return;
-      }
-      // The chunk's memory is reused by uWS after this callback: copy it.
-      chunks.push(Buffer.from(new Uint8Array(chunk)));
-      if (isLast) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-  });
-}
-
 /** JSON text -> object, or HttpError 400 INVALID_JSON / BODY_NOT_OBJECT. Empty text -> {}. */
 function parseJsonObject(text: string): Record<string, unknown> {
   if (text.length === 0) return {};
@@ -231,14 +207,15 @@ export function onJsonObject(
   });
 }
 
-/** Read and parse a JSON object body; 400 INVALID_JSON / BODY_NOT_OBJECT on bad input. */
-export async function readJsonObject(
+/** Read and parse a JSON object body; 413 past `limit`, 400 INVALID_JSON / BODY_NOT_OBJECT
+ *  on bad input (onJsonObject as a promise; pending forever after an abort, as before).
+ *  Call synchronously in the handler, after trackAbort. */
+export function readJsonObject(
   res: HttpResponse,
   state: ResponseState,
   limit = MAX_BODY_BYTES,
 ): Promise<Record<string, unknown>> {
-  const buf = await readBody(res, state, limit);
-  return parseJsonObject(buf.byteLength === 0 ? '' : buf.toString('utf8'));
+  return new Promise((resolve, reject) => onJsonObject(res, state, resolve, reject, limit));
 }
 
 /** Parse the query string of a request (call synchronously in the handler). */

@@ -121,6 +121,11 @@ export class ShardPool {
   readonly routeList: Route[] = [];
   private readonly opts: Required<Omit<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>> & Pick<ShardPoolOptions, 'sink' | 'logger' | 'profiler'>;
   private inlineTimer: NodeJS.Timeout | null = null;
+  /** Most commands in flight per shard (written, FINAL result not yet delivered): enforced by
+   *  reserveCommand, and sizes the edge's pending tables (indexed by token). In flight
+   *  includes commands whose results wait in the outbound ring or the worker's overflow, so
+   *  the inbound ring's size alone does not bound it. */
+  readonly maxInflight: number;
   private stallTimer: NodeJS.Timeout | null = null;
   /** Ref'd for the pool's lifetime: Node 20's waitAsync does not keep the loop alive by
    *  itself (see RingConsumer.waitReadableKeptAlive). Never fires in practice. */
@@ -139,7 +144,7 @@ export class ShardPool {
       ...opts,
       shards,
     };
-    this.inflightCap = this.maxInflight;
+    this.maxInflight = Math.floor(this.opts.ringBytes / (IN_CMD_BYTES + 8));
     for (let s = 0; s < shards; s++) this.shards.push(new ShardHandle(s, []));
     opts.instruments.forEach((spec, index) => {
       const { shard, book } = shardOf(index, shards);
@@ -150,13 +155,6 @@ export class ShardPool {
     });
   }
 
-  /** Most commands in flight per shard (written, FINAL result not yet delivered): enforced by
-   *  reserveCommand, and sizes the edge's pending tables (indexed by token). In flight
-   *  includes commands whose results wait in the outbound ring or the worker's overflow, so
-   *  the inbound ring's size alone does not bound it. */
-  get maxInflight(): number {
-    return Math.floor(this.opts.ringBytes / (IN_CMD_BYTES + 8));
-  }
 
   get mode(): 'worker' | 'inline' {
     return this.opts.mode;
@@ -167,11 +165,7 @@ export class ShardPool {
     if (this.opts.mode === 'inline') {
       for (const h of this.shards) this.startInline(h);
       this.inlineTimer = setInterval(() => {
-        for (const h of this.shards) {
-          if (h.state !== 'up' || !h.core) continue;
-          h.lastMetrics = h.core.metricsSnapshot();
-          this.opts.sink.onShardMetrics(h.id, h.lastMetrics);
-        }
+        for (const h of this.shards) if (h.state === 'up') this.inlineMetrics(h);
       }, this.opts.metricsIntervalMs);
       this.inlineTimer.unref();
       return;
@@ -193,7 +187,13 @@ export class ShardPool {
     h.implementation = h.core.engine.implementation;
     h.engineInfo = engineInfo();
     h.state = 'up';
-    this.opts.sink.onShardMetrics(h.id, (h.lastMetrics = h.core.metricsSnapshot()));
+    this.inlineMetrics(h);
+  }
+
+  /** Inline mode: what a worker posts every metricsIntervalMs, taken on this thread. */
+  private inlineMetrics(h: ShardHandle): void {
+    h.lastMetrics = h.core!.metricsSnapshot();
+    this.opts.sink.onShardMetrics(h.id, h.lastMetrics);
   }
 
   /**
@@ -341,7 +341,7 @@ export class ShardPool {
   reserveCommand(shard: number): number {
     const h = this.shards[shard]!;
     if (h.state !== 'up') return -2;
-    if (h.inflight >= this.inflightCap) return -1;
+    if (h.inflight >= this.maxInflight) return -1;
     const off = h.inRing.reserve(IN_CMD, IN_CMD_BYTES);
     if (off < 0) return -1;
     this.lastToken = h.nextToken;
@@ -356,7 +356,6 @@ export class ShardPool {
   }
   lastToken = 0;
   private dirtyCount = 0;
-  private inflightCap = 0;
 
   /** Publish every reserved command (one Atomics.store per dirty shard, a notify only if the
    *  shard sleeps). Call at the end of each handler that submitted commands. */
@@ -483,7 +482,7 @@ export class ShardPool {
         if (!h.core || h.state !== 'up') continue;
         h.core.finish();
         this.pollShard(h);
-        this.opts.sink.onShardMetrics(h.id, (h.lastMetrics = h.core.metricsSnapshot()));
+        this.inlineMetrics(h);
         this.opts.logger.info({ shard: h.id, commands: h.core.commands, events: h.core.eventsOut }, 'Shard stopped');
         h.state = 'stopped';
       }

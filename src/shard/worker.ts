@@ -31,12 +31,9 @@ if (data.profilerPort) {
 }
 
 const core = new ShardCore(shardId, data.books, data.engineKind, data.inRing, data.outRing);
-const engine = core.engine;
 const inRing = core.inRing;
 const outRing = core.outRing;
 const heartbeat = new Float64Array(data.heartbeat);
-const drain = (): void => core.drain();
-const metricsSnapshot = (): unknown => core.metricsSnapshot();
 let stopping = false;
 
 // Hot path: while commands arrive, the worker sleeps in a real futex wait (Atomics.wait,
@@ -61,7 +58,7 @@ function runSlice(): boolean {
   const start = performance.now();
   for (;;) {
     if (inRing.readable) {
-      drain();
+      core.drain();
       lastWorkAt = performance.now();
       if (core.blocked) return false;
       if (lastWorkAt - start >= SLICE_MS) return false;
@@ -82,7 +79,7 @@ async function loop(): Promise<void> {
     heartbeat[0] = Date.now();
     if (core.blocked) {
       await outRing.waitForSpace(100);
-      drain();
+      core.drain();
       continue;
     }
     const idle = runSlice();
@@ -97,7 +94,7 @@ async function loop(): Promise<void> {
 const metricsTimer = setInterval(() => {
   heartbeat[0] = Date.now();
   try {
-    send({ type: 'metrics', shardId, snapshot: metricsSnapshot() });
+    send({ type: 'metrics', shardId, snapshot: core.metricsSnapshot() });
   } catch (err) {
     send({ type: 'fatal', shardId, error: `metrics snapshot failed: ${String(err)}` });
   }
@@ -121,13 +118,13 @@ port.on('message', (msg: MainToShard) => {
 });
 
 heartbeat[0] = Date.now();
-send({ type: 'ready', shardId, implementation: engine.implementation, engineInfo: engineInfo() });
+send({ type: 'ready', shardId, implementation: core.engine.implementation, engineInfo: engineInfo() });
 // A first snapshot right away, so the hub knows this shard before the first period ends.
-send({ type: 'metrics', shardId, snapshot: metricsSnapshot() });
+send({ type: 'metrics', shardId, snapshot: core.metricsSnapshot() });
 loop().then(
   () => {
     clearInterval(metricsTimer);
-    send({ type: 'metrics', shardId, snapshot: metricsSnapshot() });
+    send({ type: 'metrics', shardId, snapshot: core.metricsSnapshot() });
     send({ type: 'stopped', shardId, commands: core.commands, events: core.eventsOut });
     port.close();
   },
