@@ -122,6 +122,7 @@ typedef struct hist {
   uint32_t *c;          /* HSLOTS counts */
   int lo, hi;
   uint64_t min, max, n;
+  double sum;           /* of recorded ns (progress means only) */
 } hist;
 
 static inline int hdr_index(uint64_t v) {
@@ -148,10 +149,11 @@ static inline void hist_rec(hist *h, int64_t ns) {
   if (v < h->min) h->min = v;
   if (v > h->max) h->max = v;
   h->n++;
+  h->sum += (double)v;
 }
 static void hist_reset(hist *h) {
   if (h->hi >= 0) memset(h->c + h->lo, 0, (size_t)(h->hi - h->lo + 1) * sizeof(uint32_t));
-  h->lo = HSLOTS; h->hi = -1; h->min = UINT64_MAX; h->max = 0; h->n = 0;
+  h->lo = HSLOTS; h->hi = -1; h->min = UINT64_MAX; h->max = 0; h->n = 0; h->sum = 0;
 }
 /* Value at percentile (lowest value of the slot, clamped to max); progress lines only. */
 static uint64_t hist_pct(const hist *h, double pct) {
@@ -843,13 +845,25 @@ static void print_hist(const char *name, const hist *h) {
   printf("]}");
 }
 
+/* Percentile summary in µs (src/loadgen/histogram.ts LatencySummaryUs field names); values
+ * are slot lower bounds here (the final report rebuilds exact hdr-histogram-js ones). */
+static void print_summary(const char *name, const hist *h) {
+  printf("\"%s\":{\"count\":%" PRIu64 ",\"min\":%.3f,\"mean\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
+         "\"p999\":%.3f,\"p9999\":%.3f,\"max\":%.3f}", name, h->n, h->n ? h->min / 1e3 : 0.0, h->n ? h->sum / (double)h->n / 1e3 : 0.0,
+         hist_pct(h, 50) / 1e3, hist_pct(h, 90) / 1e3, hist_pct(h, 95) / 1e3, hist_pct(h, 99) / 1e3, hist_pct(h, 99.9) / 1e3,
+         hist_pct(h, 99.99) / 1e3, h->max / 1e3);
+}
+
 static int open_count(void) { int n = 0; for (int i = 0; i < nconns; i++) n += conns[i].open; return n; }
 
 static void progress_line(int64_t now) {
   printf("{\"event\":\"progress\",\"elapsed_ms\":%.3f,", (double)(now - start_ns) / 1e6);
   print_counters();
-  printf(",\"inflight\":%" PRIu64 ",\"active_connections\":%d,\"interval_us\":{\"count\":%" PRIu64 ",\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
-         pending, open_count(), h_int.n, hist_pct(&h_int, 50) / 1e3, hist_pct(&h_int, 99) / 1e3, h_int.max / 1e3);
+  double u, s;
+  printf(",\"inflight\":%" PRIu64 ",\"active_connections\":%d,\"cpu_ms\":%.3f,", pending, open_count(), cpu_ms(&u, &s));
+  print_summary("interval_us", &h_int); putchar(',');
+  print_summary("cumulative_us", &h_corr);
+  printf("}\n");
   fflush(stdout);
   hist_reset(&h_int);
 }

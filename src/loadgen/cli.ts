@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { DEFAULT_BATCH_US, DEFAULT_OPTIONS } from './types.js';
 import type { LoadgenOptions, MixSpec } from './types.js';
 import { startLoadgen } from './runner.js';
+import { NATIVE_DEFAULT_BATCH_US, startNativeLoadgen } from './native.js';
 import { formatHgrm, formatHuman, formatJson } from './report.js';
 import { parseDurationSec } from './duration.js';
 
@@ -35,6 +36,14 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
   --timeout-ms N          no reply after N ms = timeout (default ${DEFAULT_OPTIONS.timeoutMs})
   --drain-ms N            wait up to N ms for replies after the last send (default ${DEFAULT_OPTIONS.drainMs})
   --seed N                order-flow seed (default ${DEFAULT_OPTIONS.seed})
+  --engine ts|native      ts (default): this process's event loop (worker threads);
+                          native: the C generator bench/ordergen/ordergen.c (built into
+                          build/ordergen on demand with cc; one thread, epoll + timerfd,
+                          replies read as they arrive; --threads is ignored; default
+                          --batch-us ${NATIVE_DEFAULT_BATCH_US}). Same order flow, same report.
+  --native                shorthand for --engine native
+  --spin-us N             native only: poll instead of sleeping when the next send tick is
+                          within N µs (default 0)
   --json                  print the report as JSON (no progress lines)
   --hgrm FILE             write the corrected latency distribution (.hgrm, µs) to FILE
   --quiet                 no progress lines
@@ -74,6 +83,8 @@ export interface CliParsed {
   hgrm: string | null;
   quiet: boolean;
   help: boolean;
+  engine: 'ts' | 'native';
+  spinUs: number;
 }
 
 export function parseLoadgenArgs(argv: string[]): CliParsed {
@@ -88,6 +99,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
         'ramp-up': { type: 'string' }, 'ramp-down': { type: 'string' }, connections: { type: 'string' },
         threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
+        engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' },
         json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -96,6 +108,11 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
   }
   const s = (k: string): string | undefined => values[k] as string | undefined;
   const D = DEFAULT_OPTIONS;
+  const engineArg = s('engine') ?? (values.native === true ? 'native' : 'ts');
+  if (engineArg !== 'ts' && engineArg !== 'native') throw new UsageError(`--engine: ts or native, got ${engineArg}`);
+  if (values.native === true && engineArg !== 'native') throw new UsageError('--native contradicts --engine ts');
+  const engine: 'ts' | 'native' = engineArg;
+  const batchDefault = engine === 'native' ? NATIVE_DEFAULT_BATCH_US : D.batchUs ?? DEFAULT_BATCH_US;
   let url = s('url') ?? D.url;
   if (s('port') !== undefined) url = `ws://127.0.0.1:${num('port', s('port'), 8080)}/ws/v1`;
   const opts: LoadgenOptions = {
@@ -109,13 +126,15 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
     threads: num('threads', s('threads'), D.threads),
     symbols: s('symbols') !== undefined ? s('symbols')!.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean) : D.symbols,
     ordersPerFrame: num('orders-per-frame', s('orders-per-frame'), D.ordersPerFrame),
-    batchUs: num('batch-us', s('batch-us'), D.batchUs ?? DEFAULT_BATCH_US, false),
+    batchUs: num('batch-us', s('batch-us'), batchDefault, false),
     mix: s('mix') !== undefined ? parseMix(s('mix')!) : D.mix,
     timeoutMs: num('timeout-ms', s('timeout-ms'), D.timeoutMs, false),
     drainMs: num('drain-ms', s('drain-ms'), D.drainMs, false),
     seed: num('seed', s('seed'), D.seed),
   };
-  return { opts, json: values.json === true, hgrm: s('hgrm') ?? null, quiet: values.quiet === true, help: values.help === true };
+  const spinUs = num('spin-us', s('spin-us'), 0, false);
+  if (spinUs !== 0 && engine !== 'native') throw new UsageError('--spin-us needs --engine native');
+  return { opts, json: values.json === true, hgrm: s('hgrm') ?? null, quiet: values.quiet === true, help: values.help === true, engine, spinUs };
 }
 
 /** Entry point for `simex loadgen`. Resolves to the process exit code; never calls exit. */
@@ -138,7 +157,10 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   const progress = !parsed.json && !parsed.quiet;
   let handle;
   try {
-    handle = startLoadgen(opts, {
+    const start = parsed.engine === 'native'
+      ? (o: typeof opts, h: Parameters<typeof startLoadgen>[1]) => startNativeLoadgen(o, h, { spinUs: parsed.spinUs })
+      : startLoadgen;
+    handle = start(opts, {
       onReady: (ok, failed, first) => {
         if (progress || failed) {
           process.stderr.write(`loadgen: ${ok} connections logged in${failed ? `, ${failed} failed (${first})` : ''}\n`);
@@ -160,6 +182,11 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
       process.stderr.write(`simex loadgen: ${err.message}\n`);
       return 2;
     }
+    if (parsed.engine === 'native') {
+      // No compiler, build failure: say so, no stack.
+      process.stderr.write(`simex loadgen: ${(err as Error).message}\n`);
+      return 1;
+    }
     throw err;
   }
   const onSignal = (): void => {
@@ -169,7 +196,17 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const { report, histograms } = await handle.done;
+    let out;
+    try {
+      out = await handle.done;
+    } catch (err) {
+      // The native engine ends with an error (e.g. no connection logged in) instead of an
+      // empty report; its stderr says why.
+      if (parsed.engine !== 'native') throw err;
+      process.stderr.write(`simex loadgen: ${(err as Error).message}\n`);
+      return 1;
+    }
+    const { report, histograms } = out;
     process.stdout.write(parsed.json ? formatJson(report) : formatHuman(report));
     if (parsed.hgrm) {
       writeFileSync(parsed.hgrm, formatHgrm(histograms));

@@ -275,14 +275,16 @@ export function runLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}): Promise<
   return startLoadgen(opts, hooks).done;
 }
 
-interface RunEnv {
+export interface RunEnv {
   cpu: number;
   idle: number;
   transport: string;
   startedAt: string;
 }
 
-export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEnv): RunOutput {
+/** `merged`: histograms already built (the native engine's); else the threads' encoded
+ *  ones are merged. */
+export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEnv, merged?: MergedHistograms): RunOutput {
   let counters = zeroCounters();
   const rejectReasons: Record<string, number> = {};
   const errorKinds: Record<string, number> = {};
@@ -299,7 +301,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
     connections += r.connections;
     connectFailures += r.connectFailures;
   }
-  const histograms: MergedHistograms = {
+  const histograms: MergedHistograms = merged ?? {
     corrected: mergeEncoded(rs.map((r) => r.histograms.corrected)),
     uncorrected: mergeEncoded(rs.map((r) => r.histograms.uncorrected)),
     lag: mergeEncoded(rs.map((r) => r.histograms.lag)),
