@@ -8,7 +8,13 @@
  *
  *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
  *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N]
- *        [--shard-mode worker|inline] [--json]
+ *        [--shard-mode worker|inline] [--generator native|ts] [--json]
+ *
+ * Generator: `native` (default) is the C engine bench/ordergen/ordergen.c (src/loadgen/
+ * native.ts builds it with cc on demand): one thread, epoll + timerfd, replies read as they
+ * arrive, so it adds little CPU competition and no sleep to the round trip; `ts` is the
+ * TypeScript engine (src/loadgen runner, worker threads), as before. Without a C compiler the
+ * run falls back to ts and says why (printed and recorded in the result).
  *
  * A step is SUSTAINED when the generator sent >= 95% of the target rate, >= 95% of the target
  * was acknowledged, nothing timed out or errored, the server shed no load (system rejects
@@ -23,6 +29,8 @@ import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { runLoadgen } from '../src/loadgen/runner.js';
+import { NATIVE_DEFAULT_BATCH_US, buildOrdergen, runNativeLoadgen } from '../src/loadgen/native.js';
+import type { LoadgenOptions } from '../src/loadgen/types.js';
 import { DEFAULT_BATCH_US, DEFAULT_OPTIONS } from '../src/loadgen/types.js';
 import type { LoadgenReport } from '../src/loadgen/report.js';
 import { startBenchServer, procCpuMs } from './e2e-server.js';
@@ -71,6 +79,11 @@ export interface E2eResult {
   orders_per_frame: number;
   /** Generator batching in µs (LoadgenOptions.batchUs) the steps ran with. */
   batch_us: number;
+  /** Load generator engine the steps ran with: native (bench/ordergen C) or ts. Absent in
+   *  results recorded before the native engine existed (those ran ts). */
+  generator?: 'native' | 'ts';
+  /** Why the requested generator was not used (native asked, no C compiler), else absent. */
+  generator_fallback?: string;
   server: Record<string, unknown>;
   steps: StepResult[];
   /** Highest target rate whose corrected p99 held the budget (and was sustained). */
@@ -101,6 +114,8 @@ export interface E2eOptions {
   /** Generator batching (LoadgenOptions.batchUs); undefined = the generator's default. */
   batchUs?: number;
   shardMode?: 'worker' | 'inline';
+  /** Load generator engine (default native; falls back to ts without a C compiler). */
+  generator?: 'native' | 'ts';
   log?: (s: string) => void;
 }
 
@@ -137,17 +152,30 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
 export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const shardMode = o.shardMode ?? 'worker';
+  let generator = o.generator ?? 'native';
+  let fallback: string | undefined;
+  if (generator === 'native') {
+    try {
+      buildOrdergen();
+    } catch (err) {
+      fallback = `native generator unavailable, using ts: ${(err as Error).message.split('\n')[0]}`;
+      log(`e2e-binary: ${fallback}`);
+      generator = 'ts';
+    }
+  }
+  const gen = generator === 'native' ? (x: LoadgenOptions) => runNativeLoadgen(x) : (x: LoadgenOptions) => runLoadgen(x);
+  const batchUs = o.batchUs ?? (generator === 'native' ? NATIVE_DEFAULT_BATCH_US : DEFAULT_BATCH_US);
   const server = await startBenchServer([], { SHARD_MODE: shardMode });
   const steps: StepResult[] = [];
-  const batch = o.batchUs !== undefined ? { batchUs: o.batchUs } : {};
+  const batch = { batchUs };
   try {
-    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode})`);
+    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}, batch ${batchUs} µs)`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
-    await runLoadgen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
+    await gen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
     for (const rate of o.rates) {
       const cpu0 = await procCpuMs(server.pid);
       const t0 = performance.now();
-      const { report } = await runLoadgen({
+      const { report } = await gen({
         ...DEFAULT_OPTIONS, url: server.wsUrl, rate, durationSec: o.stepSeconds, connections: o.connections, threads: o.threads,
         ordersPerFrame: o.ordersPerFrame, ...batch, timeoutMs: 5000, drainMs: 5000, seed: rate,
       });
@@ -182,7 +210,9 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     connections: o.connections,
     threads: o.threads,
     orders_per_frame: o.ordersPerFrame,
-    batch_us: o.batchUs ?? DEFAULT_BATCH_US,
+    batch_us: batchUs,
+    generator,
+    ...(fallback !== undefined ? { generator_fallback: fallback } : {}),
     server: server.info,
     steps,
     highest_rate_within_budget: held.length ? Math.max(...held.map((s) => s.target_rate)) : 0,
@@ -206,10 +236,13 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     options: {
       rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
       threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
-      'shard-mode': { type: 'string' },
+      'shard-mode': { type: 'string' }, generator: { type: 'string' },
     },
   });
   const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
+  if (values.generator !== undefined && values.generator !== 'ts' && values.generator !== 'native') {
+    throw new RangeError(`--generator: native or ts, got ${String(values.generator)}`);
+  }
   return {
     rates: values.rates ? String(values.rates).split(',').map(Number) : quick ? QUICK_RATES : FULL_RATES,
     stepSeconds: n('step-seconds', quick ? 2 : 8),
@@ -222,6 +255,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     ordersPerFrame: n('orders-per-frame', 64),
     ...(values['batch-us'] !== undefined ? { batchUs: Number(values['batch-us']) } : {}),
     shardMode: values['shard-mode'] === 'inline' ? 'inline' : 'worker',
+    generator: values.generator === 'ts' ? 'ts' : 'native',
   };
 }
 
@@ -231,7 +265,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   runE2e(e2eOptionsFromArgs(argv, quick)).then(
     (r) => {
       if (argv.includes('--json')) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      else process.stdout.write(`highest rate within p99 <= ${r.budget_p99_us} µs: ${r.highest_rate_within_budget}/s; highest sustained: ${r.highest_sustained_rate}/s\n`);
+      else process.stdout.write(`generator ${r.generator}${r.generator_fallback ? ` (${r.generator_fallback})` : ''}; highest rate within p99 <= ${r.budget_p99_us} µs: ${r.highest_rate_within_budget}/s; highest sustained: ${r.highest_sustained_rate}/s\n`);
     },
     (err) => {
       process.stderr.write(`${(err as Error).stack}\n`);
