@@ -8,7 +8,7 @@
  *
  *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
  *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N]
- *        [--shard-mode worker|inline] [--generator native|ts] [--json]
+ *        [--shard-mode worker|inline] [--generator native|ts] [--rt-priority P] [--json]
  *
  * Generator: `native` (default) is the C engine bench/ordergen/ordergen.c (src/loadgen/
  * native.ts builds it with cc on demand): one thread, epoll + timerfd, replies read as they
@@ -84,6 +84,8 @@ export interface E2eResult {
   generator?: 'native' | 'ts';
   /** Why the requested generator was not used (native asked, no C compiler), else absent. */
   generator_fallback?: string;
+  /** Native generator's SCHED_FIFO priority, when set. */
+  generator_rt_priority?: number;
   server: Record<string, unknown>;
   steps: StepResult[];
   /** Highest target rate whose corrected p99 held the budget (and was sustained). */
@@ -116,6 +118,8 @@ export interface E2eOptions {
   shardMode?: 'worker' | 'inline';
   /** Load generator engine (default native; falls back to ts without a C compiler). */
   generator?: 'native' | 'ts';
+  /** Native generator only: SCHED_FIFO priority of its send loop (0/undefined = off). */
+  rtPriority?: number;
   log?: (s: string) => void;
 }
 
@@ -163,13 +167,14 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       generator = 'ts';
     }
   }
-  const gen = generator === 'native' ? (x: LoadgenOptions) => runNativeLoadgen(x) : (x: LoadgenOptions) => runLoadgen(x);
+  const rt = generator === 'native' && o.rtPriority ? { rtPriority: o.rtPriority } : {};
+  const gen = generator === 'native' ? (x: LoadgenOptions) => runNativeLoadgen(x, {}, rt) : (x: LoadgenOptions) => runLoadgen(x);
   const batchUs = o.batchUs ?? (generator === 'native' ? NATIVE_DEFAULT_BATCH_US : DEFAULT_BATCH_US);
   const server = await startBenchServer([], { SHARD_MODE: shardMode });
   const steps: StepResult[] = [];
   const batch = { batchUs };
   try {
-    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}, batch ${batchUs} µs)`);
+    log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}${rt.rtPriority ? ` SCHED_FIFO ${rt.rtPriority}` : ''}, batch ${batchUs} µs)`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
     await gen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
     for (const rate of o.rates) {
@@ -213,6 +218,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     batch_us: batchUs,
     generator,
     ...(fallback !== undefined ? { generator_fallback: fallback } : {}),
+    ...(rt.rtPriority ? { generator_rt_priority: rt.rtPriority } : {}),
     server: server.info,
     steps,
     highest_rate_within_budget: held.length ? Math.max(...held.map((s) => s.target_rate)) : 0,
@@ -236,7 +242,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     options: {
       rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
       threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
-      'shard-mode': { type: 'string' }, generator: { type: 'string' },
+      'shard-mode': { type: 'string' }, generator: { type: 'string' }, 'rt-priority': { type: 'string' },
     },
   });
   const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
@@ -256,6 +262,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     ...(values['batch-us'] !== undefined ? { batchUs: Number(values['batch-us']) } : {}),
     shardMode: values['shard-mode'] === 'inline' ? 'inline' : 'worker',
     generator: values.generator === 'ts' ? 'ts' : 'native',
+    ...(values['rt-priority'] !== undefined ? { rtPriority: Number(values['rt-priority']) } : {}),
   };
 }
 

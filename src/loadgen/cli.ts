@@ -44,6 +44,8 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
   --native                shorthand for --engine native
   --spin-us N             native only: poll instead of sleeping when the next send tick is
                           within N µs (default 0)
+  --rt-priority P         native only: run its send loop SCHED_FIFO at priority P (root);
+                          punctual sends on a machine the server keeps busy (default 0 = off)
   --json                  print the report as JSON (no progress lines)
   --hgrm FILE             write the corrected latency distribution (.hgrm, µs) to FILE
   --quiet                 no progress lines
@@ -85,6 +87,7 @@ export interface CliParsed {
   help: boolean;
   engine: 'ts' | 'native';
   spinUs: number;
+  rtPriority: number;
 }
 
 export function parseLoadgenArgs(argv: string[]): CliParsed {
@@ -99,7 +102,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
         'ramp-up': { type: 'string' }, 'ramp-down': { type: 'string' }, connections: { type: 'string' },
         threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
-        engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' },
+        engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' }, 'rt-priority': { type: 'string' },
         json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -134,7 +137,9 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
   };
   const spinUs = num('spin-us', s('spin-us'), 0, false);
   if (spinUs !== 0 && engine !== 'native') throw new UsageError('--spin-us needs --engine native');
-  return { opts, json: values.json === true, hgrm: s('hgrm') ?? null, quiet: values.quiet === true, help: values.help === true, engine, spinUs };
+  const rtPriority = num('rt-priority', s('rt-priority'), 0);
+  if (rtPriority !== 0 && engine !== 'native') throw new UsageError('--rt-priority needs --engine native');
+  return { opts, json: values.json === true, hgrm: s('hgrm') ?? null, quiet: values.quiet === true, help: values.help === true, engine, spinUs, rtPriority };
 }
 
 /** Entry point for `simex loadgen`. Resolves to the process exit code; never calls exit. */
@@ -158,7 +163,7 @@ export async function runLoadgenCli(argv: string[]): Promise<number> {
   let handle;
   try {
     const start = parsed.engine === 'native'
-      ? (o: typeof opts, h: Parameters<typeof startLoadgen>[1]) => startNativeLoadgen(o, h, { spinUs: parsed.spinUs })
+      ? (o: typeof opts, h: Parameters<typeof startLoadgen>[1]) => startNativeLoadgen(o, h, { spinUs: parsed.spinUs, rtPriority: parsed.rtPriority })
       : startLoadgen;
     handle = start(opts, {
       onReady: (ok, failed, first) => {

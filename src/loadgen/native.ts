@@ -77,6 +77,8 @@ export function buildOrdergen(): { binary: string; built: boolean } {
 export interface NativeExtras {
   /** Busy-poll epoll instead of sleeping when the next tick is this close (µs; 0 = never). */
   spinUs?: number;
+  /** Run the C send loop SCHED_FIFO at this priority (1..99; 0 = normal scheduling). */
+  rtPriority?: number;
   /** Binary to run (default: build/ordergen, built on demand). */
   binary?: string;
 }
@@ -93,6 +95,7 @@ export function ordergenArgs(o: LoadgenOptions, x: NativeExtras = {}): string[] 
     '--owner-base', String(o.ownerBase), '--progress-ms', String(o.progressIntervalMs),
   ];
   if (x.spinUs) args.push('--spin-us', String(x.spinUs));
+  if (x.rtPriority) args.push('--rt-priority', String(x.rtPriority));
   return args;
 }
 
