@@ -48,6 +48,22 @@ export function statusLine(status: number): string {
   return STATUS_TEXT[status] ?? `${status} Status`;
 }
 
+/**
+ * The status lines above and the JSON content-type header as bytes, for the JSON senders:
+ * uWS.js turns a JS string argument into a v8::String::Utf8Value (a length pass, a malloc, a
+ * copy and a free) on every writeStatus/writeHeader call, and reads a Uint8Array in place.
+ * Same bytes on the wire.
+ */
+const STATUS_BYTES: Record<number, Uint8Array> = Object.fromEntries(
+  Object.entries(STATUS_TEXT).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'latin1'))]),
+);
+const CONTENT_TYPE = new Uint8Array(Buffer.from('Content-Type', 'latin1'));
+const APPLICATION_JSON = new Uint8Array(Buffer.from('application/json', 'latin1'));
+
+function statusBytes(status: number): Uint8Array | string {
+  return STATUS_BYTES[status] ?? statusLine(status);
+}
+
 /** Tracks whether uWS aborted the response; install once per request, synchronously. */
 export interface ResponseState {
   aborted: boolean;
@@ -72,8 +88,8 @@ export function sendJson(
   if (state?.aborted) return;
   const payload = JSON.stringify(body);
   res.cork(() => {
-    res.writeStatus(statusLine(status));
-    res.writeHeader('Content-Type', 'application/json');
+    res.writeStatus(statusBytes(status));
+    res.writeHeader(CONTENT_TYPE, APPLICATION_JSON);
     if (headers) for (const [k, v] of Object.entries(headers)) res.writeHeader(k, v);
     res.end(payload);
   });
@@ -82,13 +98,13 @@ export function sendJson(
 // sendJsonText's arguments for its one shared cork callback (cork runs it synchronously, so
 // no closure is allocated per response).
 let corkRes: HttpResponse | null = null;
-let corkStatus = '';
+let corkStatus: Uint8Array | string = '';
 let corkJson = '';
 function corkJsonText(): void {
   const res = corkRes!;
   corkRes = null;
   res.writeStatus(corkStatus);
-  res.writeHeader('Content-Type', 'application/json');
+  res.writeHeader(CONTENT_TYPE, APPLICATION_JSON);
   res.end(corkJson);
 }
 
@@ -96,7 +112,7 @@ function corkJsonText(): void {
 export function sendJsonText(res: HttpResponse, state: ResponseState | null, status: number, json: string): void {
   if (state?.aborted) return;
   corkRes = res;
-  corkStatus = statusLine(status);
+  corkStatus = statusBytes(status);
   corkJson = json;
   res.cork(corkJsonText);
 }
