@@ -20,6 +20,7 @@
  * handler: every async path ends in sendHttpError.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import { writeSync } from 'node:fs';
 import { pino } from 'pino';
 import { CmdType, Flags, OrdType, Side, StpMode, Tif } from '../engine/layout.js';
 import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
@@ -72,8 +73,15 @@ const AUDIT_FLUSH_MS = 5;
  * lines are queued (within those 5 ms) lands before them. A logger with bindings (a child) or
  * without a stream takes the plain `logger.info` path.
  */
+/** The logger's destination as AuditLog uses it (a sonic-boom for createLogger's loggers). */
+interface AuditStream {
+  write(s: string): unknown;
+  readonly fd?: unknown;
+  readonly sync?: unknown;
+}
+
 export class AuditLog {
-  private readonly stream: { write(s: string): unknown } | null;
+  private readonly stream: AuditStream | null;
   private buf = '';
   private queued = false;
   private isoMs = -1;
@@ -83,7 +91,7 @@ export class AuditLog {
   constructor(private readonly logger: Logger) {
     const st = (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as { write?: unknown } | undefined;
     const plain = typeof logger.bindings === 'function' && Object.keys(logger.bindings()).length === 0;
-    this.stream = plain && st && typeof st.write === 'function' ? (st as { write(s: string): unknown }) : null;
+    this.stream = plain && st && typeof st.write === 'function' ? (st as AuditStream) : null;
     if (this.stream) LIVE_AUDIT_LOGS.add(this);
   }
 
@@ -135,7 +143,34 @@ export class AuditLog {
     if (this.buf.length === 0) return;
     const b = this.buf;
     this.buf = '';
-    this.stream!.write(b);
+    this.write(b);
+  }
+
+  /**
+   * One batch to the logger's destination. A synchronous sonic-boom (createLogger's
+   * pino.destination({sync: true})) has written everything it was given before its write()
+   * returns, so writing the batch to its fd directly keeps the order of lines. That skips the
+   * stream's string handling, which per batch measured byteLength of the cons string, an
+   * encode in writeSync, and a Buffer.from() of the whole batch after every write (sonic-boom
+   * 4 releaseWritingBuf): ~1 µs per line in perf of POST /api/orders. `latin1`: the lines are
+   * ASCII (see the class comment), so chars = bytes, also for a partial write. A partial
+   * write's rest, an error (EAGAIN on a non-blocking fd, EPIPE...) or any other stream goes
+   * through the stream's own write (its retry and 'error' handling, as before).
+   */
+  private write(text: string): void {
+    const st = this.stream!;
+    const fd = st.fd;
+    if (st.sync === true && typeof fd === 'number' && fd >= 0) {
+      let n = 0;
+      try {
+        n = writeSync(fd, text, null, 'latin1');
+      } catch {
+        n = 0;
+      }
+      if (n >= text.length) return;
+      text = text.slice(n);
+    }
+    st.write(text);
   }
 }
 

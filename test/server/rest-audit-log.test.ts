@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { createLogger } from '../../src/server/logger.js';
 import { AuditLog } from '../../src/server/routes.js';
 
@@ -69,5 +70,28 @@ describe('REST audit log', () => {
     audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
     const l = JSON.parse(readFileSync(file, 'utf8').trim()) as Record<string, unknown>;
     expect(l).toMatchObject({ level: 'INFO', component: 'rest', msg: 'Order placed', order_id: '01M8REFCCCKGB3FQAGE36T01C7', quantity: 1, price: 2 });
+  });
+
+  it('keeps the order of lines with the logger\'s own (batch written to the fd after earlier pino lines, before later ones)', () => {
+    const file = tmpLog();
+    const logger = createLogger('info', file);
+    const audit = new AuditLog(logger);
+    logger.info({ n: 1 }, 'before');
+    audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
+    audit.rejected('01M8REFCCEVED31WK4DZE41P9Z', 'ETHUSD', 'POST_ONLY_WOULD_TAKE');
+    audit.flush();
+    logger.info({ n: 2 }, 'after');
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg))
+      .toEqual(['before', 'Order placed', 'Order rejected', 'after']);
+  });
+
+  it('an asynchronous destination gets the batch through its own write', async () => {
+    const file = tmpLog();
+    const logger = pino({ base: undefined }, pino.destination({ dest: file, sync: false }));
+    const audit = new AuditLog(logger);
+    audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
+    audit.flush();
+    for (let i = 0; i < 200 && !readFileSync(file, 'utf8').includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(JSON.parse(readFileSync(file, 'utf8').trim())).toMatchObject({ order_id: '01M8REFCCCKGB3FQAGE36T01C7', msg: 'Order placed' });
   });
 });
