@@ -40,6 +40,10 @@
  * once: a generator that cannot keep up accumulates lag, counted as saturated ticks).
  * Send ticks sit on a fixed --batch-us grid from the start (orders due in between share the
  * next grid tick's frames; a late tick does not delay the next one; see last_tick_cell).
+ * Default 400 µs: the server then receives as many frames as from the TS engine at its 200 µs
+ * default (~2.4k/s at 100k orders/s; src/loadgen/native.ts NATIVE_DEFAULT_BATCH_US has the
+ * figures). Every frame costs the server a wake-up (~35 µs CPU on this VM), so the frame
+ * rate is part of the workload.
  *
  * Measurement (exactly like scheduler.ts): the FIRST reply of an order (ACCEPTED, REJECTED,
  * FILL, or the CANCELLED answering a CANCEL request) is timed from its planned send time
@@ -208,7 +212,7 @@ static struct {
   long dump;
   int rt_priority;
 } cfg = {
-  "127.0.0.1", 0, "/ws/v1", 10000, 10, 0, 0, 8, {{0}}, 0, 64, 200, 0, 55, 40, 5, 5000, 5000, 42, 100000, 0, 10000, -1, 0,
+  "127.0.0.1", 0, "/ws/v1", 10000, 10, 0, 0, 8, {{0}}, 0, 64, 400, 0, 55, 40, 5, 5000, 5000, 42, 100000, 0, 10000, -1, 0,
 };
 
 /* ---------------------------------------------------------------- per connection */

@@ -35,9 +35,14 @@ import type { Counters, LoadgenOptions, WorkerResult } from './types.js';
 export const ORDERGEN_SOURCE = path.join(REPO_ROOT, 'bench', 'ordergen', 'ordergen.c');
 export const ORDERGEN_BINARY = path.join(REPO_ROOT, 'build', 'ordergen');
 
-/** Send-tick spacing of the native engine when the caller gives none (µs); see
- *  PERFORMANCE figures in the ordergen commit: at 100k orders/s on this 2-vCPU VM. */
-export const NATIVE_DEFAULT_BATCH_US = 200;
+/** Send-tick spacing of the native engine when the caller gives none (µs). 400 because the
+ *  server then gets the frames it gets from the TS engine at its 200 µs default (which
+ *  oversleeps): measured at 100k orders/s, SHARD_MODE=inline, 8 connections, this 2-vCPU VM:
+ *  server frames in ~2.4k/s (TS 200: ~2.3-2.4k/s), server 5.3-5.4 µs CPU/order (TS 4.3-6.8),
+ *  generator 1.9-2.1 µs/order (TS 3.8-4.6), corrected p50 0.50-0.55 ms (TS 0.69-1.27).
+ *  200 µs lowers p50 a little more (0.34-0.64 ms) but doubles the frames (~4.5k/s) and costs
+ *  the server ~1-2 µs more per order: another workload, not the TS one. */
+export const NATIVE_DEFAULT_BATCH_US = 400;
 
 export const NATIVE_TRANSPORT = 'native C ordergen (epoll + timerfd, bench/ordergen/ordergen.c), binary protocol v1';
 
