@@ -894,11 +894,13 @@ static void progress_line(int64_t now) {
 
 /* ---------------------------------------------------------------- usage */
 static void usage(const char *why) {
-  fprintf(stderr, "ordergen: %s\nusage: ordergen --url ws://127.0.0.1:PORT/ws/v1 [--rate N] [--duration SEC] [--ramp-up SEC] "
+  FILE *out = why ? stderr : stdout;
+  if (why) fprintf(stderr, "ordergen: %s\n", why);
+  fprintf(out, "usage: ordergen --url ws://127.0.0.1:PORT/ws/v1 [--rate N] [--duration SEC] [--ramp-up SEC] "
           "[--ramp-down SEC] [--connections N] [--symbols A,B] [--orders-per-frame N] [--batch-us US] [--spin-us US] "
           "[--mix limit=55,cancel=40,market=5] [--timeout-ms MS] [--drain-ms MS] [--seed N] [--owner-base N] "
-          "[--progress-ms MS] [--connect-timeout-ms MS] [--rt-priority P] [--dump-orders K]\n", why);
-  exit(2);
+          "[--progress-ms MS] [--connect-timeout-ms MS] [--rt-priority P] [--dump-orders K]\n");
+  exit(why ? 2 : 0);
 }
 
 static void parse_url(const char *u) {
@@ -995,7 +997,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--connect-timeout-ms")) { NEEDV(); cfg.connect_timeout_ms = (int)num("--connect-timeout-ms", v, 1, 600000); }
     else if (!strcmp(a, "--rt-priority")) { NEEDV(); cfg.rt_priority = (int)num("--rt-priority", v, 0, 99); }
     else if (!strcmp(a, "--dump-orders")) { NEEDV(); cfg.dump = (long)num("--dump-orders", v, 0, 1e7); }
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage("help");
+    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) usage(NULL);
     else { char m[160]; snprintf(m, sizeof m, "unknown argument %s", a); usage(m); }
   }
   if (!have_url) usage("--url ws://HOST:PORT/PATH is required");

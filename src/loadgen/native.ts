@@ -21,9 +21,9 @@
  * Cost in this process: one JSON line per progress interval and one at the end.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
+import { buildIfStale, findCompiler } from './build-c.js';
 import { newLatencyHistogram } from './histogram.js';
 import type { Histogram, LatencySummaryUs } from './histogram.js';
 import { hdrIndex } from '../util/hdr-index.js';
@@ -44,38 +44,14 @@ export const ORDERGEN_BINARY = path.join(REPO_ROOT, 'build', 'ordergen');
  *  the server ~1-2 µs more per order: another workload, not the TS one. */
 export const NATIVE_DEFAULT_BATCH_US = 400;
 
+export { findCompiler };
+
 export const NATIVE_TRANSPORT = 'native C ordergen (epoll + timerfd, bench/ordergen/ordergen.c), binary protocol v1';
-
-/** The C compiler to use (`CC` env, else `cc`), or null when none runs. */
-export function findCompiler(): string | null {
-  const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['--version'], { stdio: 'ignore' });
-  return r.status === 0 ? cc : null;
-}
-
-const mtime = (p: string): number => {
-  try {
-    return statSync(p).mtimeMs;
-  } catch {
-    return -1;
-  }
-};
 
 /** Compile build/ordergen if missing or older than its source. Throws with the compiler's
  *  output on failure, or when no compiler is found. */
 export function buildOrdergen(): { binary: string; built: boolean } {
-  if (mtime(ORDERGEN_BINARY) >= mtime(ORDERGEN_SOURCE)) return { binary: ORDERGEN_BINARY, built: false };
-  const cc = findCompiler();
-  if (!cc) throw new Error(`no C compiler (tried ${process.env.CC || 'cc'}): needed to build ${ORDERGEN_BINARY}`);
-  mkdirSync(path.dirname(ORDERGEN_BINARY), { recursive: true });
-  const tmp = `${ORDERGEN_BINARY}.tmp-${process.pid}`;
-  const r = spawnSync(cc, ['-O2', '-std=c11', '-o', tmp, ORDERGEN_SOURCE, '-lm'], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${cc} failed to build ordergen:\n${r.stderr}${r.stdout}`);
-  }
-  renameSync(tmp, ORDERGEN_BINARY);
-  return { binary: ORDERGEN_BINARY, built: true };
+  return buildIfStale({ source: ORDERGEN_SOURCE, binary: ORDERGEN_BINARY, flags: ['-O2', '-std=c11'], libs: ['-lm'], what: 'ordergen' });
 }
 
 /** Native-only knobs (the TS engine has no equivalent). */
