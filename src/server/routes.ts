@@ -220,6 +220,12 @@ process.once('exit', () => {
  * unitsToNumber, without a string round trip). Fills keep JSON.stringify (their shape is
  * exchange.ts's). Returns null for the shapes it does not build (rejected, cancelled: they
  * carry extra fields); test/server/rest-order-json.test.ts checks byte equality.
+ *
+ * Constant runs are kept flat: per book the 24 `"symbol" .. "quantity":` runs (side x type x
+ * time in force x post_only), per status the `"status" .. "filled_quantity":` run (with the
+ * whole zero-fill run for an order without fills), and the timestamps' tail for the last
+ * (created, updated) pair (orders of one millisecond share it). A body is then ~15 pieces
+ * instead of ~40: fewer concatenations, and less for uWS to walk when it flattens the body.
  */
 export function restOrderText(ex: Exchange, rec: RestOrder): string | null {
   const st = rec.status;
@@ -231,15 +237,48 @@ export function restOrderText(ex: Exchange, rec: RestOrder): string | null {
   // need no escaping by construction; client_order_id (the client's text) is escaped.
   const cl = rec.clientOrderId === null ? 'null' : JSON.stringify(rec.clientOrderId);
   const open = st === 'active' || st === 'partially_filled';
+  const remaining = open ? toDec(rec.leaves, qs) : 0;
+  let mids = ORDER_MIDS.get(b);
+  if (mids === undefined) {
+    mids = [];
+    ORDER_MIDS.set(b, mids);
+  }
+  const sell = rec.side === Side.SELL;
+  const market = rec.ordType === OrdType.MARKET;
+  const tif = tifName(rec.tif);
+  const k = (((sell ? 2 : 0) + (market ? 1 : 0)) * 3 + (tif === 'GTC' ? 0 : tif === 'IOC' ? 1 : 2)) * 2 + (rec.postOnly ? 1 : 0);
+  const mid = (mids[k] ??= flat(`,"symbol":"${b.symbol}","side":"${sell ? 'sell' : 'buy'}","type":"${market ? 'market' : 'limit'}",`
+    + `"time_in_force":"${tif}","post_only":${rec.postOnly},"quantity":`));
+  if (rec.createdAt !== tailCreated || rec.updatedAt !== tailUpdated) {
+    tailCreated = rec.createdAt;
+    tailUpdated = rec.updatedAt;
+    tailText = flat(`,"timestamp":"${tailCreated}","updated_at":"${tailUpdated}"}`);
+  }
+  const head = `{"order_id":"${rec.id}","exchange_order_id":${rec.engineId},"client_order_id":${cl}${mid}${toDec(rec.qty, qs)},"price":${toDec(rec.price, ps)}`;
+  if (rec.filled === 0 && rec.fillCount === 0 && rec.fills.length === 0) {
+    return `${head}${statusRun(st, true)}${remaining}${NO_FILLS_RUN}${tailText}`;
+  }
   const avg = rec.filled > 0 ? Number((rec.notional / rec.filled / 10 ** ps).toFixed(ps)) : null;
   const fills = rec.fills.length === 0 ? '[]' : JSON.stringify(rec.fills);
-  return `{"order_id":"${rec.id}","exchange_order_id":${rec.engineId},"client_order_id":${cl},`
-    + `"symbol":"${b.symbol}","side":"${rec.side === Side.SELL ? 'sell' : 'buy'}",`
-    + `"type":"${rec.ordType === OrdType.MARKET ? 'market' : 'limit'}","time_in_force":"${tifName(rec.tif)}",`
-    + `"post_only":${rec.postOnly},"quantity":${toDec(rec.qty, qs)},"price":${toDec(rec.price, ps)},"status":"${st}",`
-    + `"filled_quantity":${toDec(rec.filled, qs)},"remaining_quantity":${open ? toDec(rec.leaves, qs) : 0},`
-    + `"average_price":${avg},"fills":${fills},"fill_count":${rec.fillCount},`
-    + `"timestamp":"${rec.createdAt}","updated_at":"${rec.updatedAt}"}`;
+  return `${head}${statusRun(st, false)}${toDec(rec.filled, qs)},"remaining_quantity":${remaining},`
+    + `"average_price":${avg},"fills":${fills},"fill_count":${rec.fillCount}${tailText}`;
+}
+
+/** restOrderText's per-book runs (BookState objects live as long as their exchange). */
+const ORDER_MIDS = new WeakMap<BookState, (string | undefined)[]>();
+let tailCreated = '';
+let tailUpdated = '';
+let tailText = '';
+const NO_FILLS_RUN = flat(',"average_price":null,"fills":[],"fill_count":0');
+const STATUS_RUNS = new Map<string, [string, string]>();
+/** `,"status":"<st>","filled_quantity":` (unfilled: `...":0,"remaining_quantity":`). */
+function statusRun(st: string, unfilled: boolean): string {
+  let r = STATUS_RUNS.get(st);
+  if (r === undefined) {
+    r = [flat(`,"status":"${st}","filled_quantity":`), flat(`,"status":"${st}","filled_quantity":0,"remaining_quantity":`)];
+    STATUS_RUNS.set(st, r);
+  }
+  return unfilled ? r[1] : r[0];
 }
 
 /**

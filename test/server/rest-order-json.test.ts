@@ -56,6 +56,34 @@ describe('restOrderText', () => {
     }
   });
 
+  it('matches for every side, type, time in force, post_only, status and timestamp pair, in any order', () => {
+    const b = ex.books[1]!;
+    const s = b.spec;
+    const recs: RestOrder[] = [];
+    for (const side of [Side.BUY, Side.SELL]) {
+      for (const type of [OrdType.LIMIT, OrdType.MARKET]) {
+        for (const tif of [Tif.GTC, Tif.IOC, Tif.FOK]) {
+          for (const postOnly of [false, true]) {
+            for (const status of ['active', 'partially_filled', 'filled'] as const) {
+              const r = ex.createRestOrder(b, side, type, tif, postOnly, StpMode.NONE, s.minQty * 3, type === OrdType.MARKET ? 0 : s.minPrice, recs.length % 3 ? null : `c${recs.length}`);
+              r.status = status;
+              if (status !== 'active') {
+                r.filled = status === 'filled' ? r.qty : s.minQty;
+                r.leaves = r.qty - r.filled;
+                r.notional = r.filled * (s.minPrice + s.tickSize);
+                r.fillCount = recs.length % 2;
+              }
+              r.updatedAt = new Date(recs.length % 4 === 0 ? 5 : 6).toISOString();
+              recs.push(r);
+            }
+          }
+        }
+      }
+    }
+    for (const r of recs) same(r);
+    for (let i = recs.length - 1; i >= 0; i -= 7) same(recs[i]!); // cached runs reused out of order
+  });
+
   it('declines rejected and cancelled orders (their JSON carries reject_reason / cancel_reason)', () => {
     const b = ex.books[0]!;
     const r = ex.createRestOrder(b, Side.BUY, OrdType.LIMIT, Tif.GTC, false, StpMode.NONE, b.spec.minQty, b.spec.minPrice, null);
