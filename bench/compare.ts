@@ -19,9 +19,15 @@ export interface Figure {
 }
 
 export interface RecordedRun {
-  /** shard_mode: the servers' SHARD_MODE (absent in runs before it existed = worker). */
-  meta: { commit: string; date: string; quick: boolean; shard_mode?: 'worker' | 'inline' };
+  /** shard_mode: the servers' SHARD_MODE (absent in runs before it existed = worker);
+   *  generator: the e2e load generator (absent in runs before the native one = ts). */
+  meta: { commit: string; date: string; quick: boolean; shard_mode?: 'worker' | 'inline'; generator?: 'native' | 'ts' };
   figures: Record<string, Figure>;
+}
+
+/** Same e2e load generator (runs before `generator` was recorded used the TS one). */
+export function sameGenerator(a: RecordedRun['meta'], b: RecordedRun['meta']): boolean {
+  return (a.generator ?? 'ts') === (b.generator ?? 'ts');
 }
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'bench', 'results');
@@ -40,6 +46,7 @@ export function compareRuns(prev: RecordedRun, next: RecordedRun): string {
   lines.push(`previous: ${prev.meta.date} ${prev.meta.commit}${prev.meta.quick ? ' (quick)' : ''}`);
   lines.push(`current:  ${next.meta.date} ${next.meta.commit}${next.meta.quick ? ' (quick)' : ''}`);
   if ((prev.meta.shard_mode ?? 'worker') !== (next.meta.shard_mode ?? 'worker')) lines.push('note: the runs used different SHARD_MODEs');
+  if (!sameGenerator(prev.meta, next.meta)) lines.push('note: the runs used different e2e load generators (native vs ts); e2e ratios compare different tools');
   if (prev.meta.quick !== next.meta.quick) lines.push('note: one run is --quick and the other is not; ratios compare different workloads');
   const names = Object.keys(next.figures);
   const w = Math.max(6, ...names.map((n) => n.length));
@@ -84,7 +91,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   } else {
     const h = readHistory();
     const last = h.at(-1);
-    const prev = last ? [...h.slice(0, -1)].reverse().find((r) => r.meta.quick === last.meta.quick && (r.meta.shard_mode ?? 'worker') === (last.meta.shard_mode ?? 'worker')) : undefined;
+    const prev = last ? [...h.slice(0, -1)].reverse().find((r) => r.meta.quick === last.meta.quick && (r.meta.shard_mode ?? 'worker') === (last.meta.shard_mode ?? 'worker') && sameGenerator(r.meta, last.meta)) : undefined;
     if (last && prev) pair = [prev, last];
     else {
       const runs = listRuns();

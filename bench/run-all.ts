@@ -30,7 +30,7 @@ import type { RestResult } from './e2e-rest.js';
 import { runFanout, fanoutOptionsFromArgs } from './e2e-fanout.js';
 import type { FanoutResult } from './e2e-fanout.js';
 import { renderLatencyChart } from './e2e-chart.js';
-import { compareRuns, RESULTS_DIR } from './compare.js';
+import { compareRuns, RESULTS_DIR, sameGenerator } from './compare.js';
 import type { Figure, RecordedRun } from './compare.js';
 
 const SUITES = ['engine', 'codec', 'e2e', 'rest', 'fanout'] as const;
@@ -131,7 +131,7 @@ function summary(r: SuiteRecord): string {
     for (const c of r.codec as { task: string; msgsPerSec: number; nsPerMsg: number }[]) lines.push(`  codec   ${c.task.padEnd(28)} ${Math.round(c.msgsPerSec).toLocaleString('en-US')} msg/s (${c.nsPerMsg.toFixed(1)} ns/msg)`);
   } else if (r.codec) lines.push(`  codec   ERROR ${r.codec.error}`);
   if (r.e2e && 'steps' in r.e2e) {
-    lines.push(`  e2e     binary order entry, ${r.e2e.connections} connections, <= ${r.e2e.orders_per_frame} orders/frame, ${r.e2e.step_seconds} s steps, p99 budget ${r.e2e.budget_p99_us} µs`);
+    lines.push(`  e2e     binary order entry, generator ${r.e2e.generator ?? 'ts'}, ${r.e2e.connections} connections, <= ${r.e2e.orders_per_frame} orders/frame, ${r.e2e.step_seconds} s steps, p99 budget ${r.e2e.budget_p99_us} µs`);
     for (const s of r.e2e.steps) {
       lines.push(`          ${String(s.target_rate).padStart(7)}/s -> acked ${String(s.ack_rate).padStart(7)}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  p99.9 ${s.p999_us} µs  max ${s.max_us} µs  (uncorrected p99 ${s.p99_uncorrected_us} µs)  server CPU ${s.server_cpu_percent}%  ${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'not sustained'}`);
     }
@@ -156,6 +156,8 @@ export async function main(argv: string[]): Promise<number> {
   const only = listArg('--only');
   const modeArg = listArg('--shard-mode')?.[0];
   const shardMode: 'worker' | 'inline' = modeArg === 'inline' ? 'inline' : 'worker';
+  // e2e load generator: native (bench/ordergen, the default of bench/e2e.ts) or ts.
+  const generator: 'native' | 'ts' = listArg('--generator')?.[0] === 'ts' ? 'ts' : 'native';
   // Every bench server (startBenchServer) inherits this environment.
   process.env.SHARD_MODE = shardMode;
   const skip = listArg('--skip') ?? [];
@@ -165,7 +167,7 @@ export async function main(argv: string[]): Promise<number> {
   const rec: SuiteRecord = {
     meta: {
       commit: commit(), date, quick, node: process.version, cpus: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length,
-      loadavg_start: os.loadavg(), loadavg_end: [], duration_s: 0, shard_mode: shardMode,
+      loadavg_start: os.loadavg(), loadavg_end: [], duration_s: 0, shard_mode: shardMode, generator,
     },
     figures: {},
   };
@@ -181,7 +183,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   rec.engine = await guard('engine', () => runEngine(quick));
   rec.codec = await guard('codec', () => runCodec(quick));
-  rec.e2e = await guard('e2e', () => runE2e(e2eOptionsFromArgs(['--shard-mode', shardMode], quick)));
+  rec.e2e = await guard('e2e', () => runE2e(e2eOptionsFromArgs(['--shard-mode', shardMode, '--generator', generator], quick)));
+  // The generator that actually ran (e2e falls back to ts without a C compiler).
+  if (rec.e2e && 'generator' in rec.e2e && rec.e2e.generator) rec.meta.generator = rec.e2e.generator;
   rec.rest = await guard('rest', () => runRest({ seconds: quick ? 3 : 10, connections: 64 }));
   rec.fanout = await guard('fanout', () => runFanout(fanoutOptionsFromArgs([], quick)));
   rec.meta.loadavg_end = os.loadavg();
@@ -198,7 +202,7 @@ export async function main(argv: string[]): Promise<number> {
     if (existsSync(hist)) {
       const lines = readFileSync(hist, 'utf8').split('\n').filter(Boolean);
       const same = lines.map((l) => JSON.parse(l) as RecordedRun)
-        .filter((x) => x.meta.quick === quick && (x.meta.shard_mode ?? 'worker') === shardMode);
+        .filter((x) => x.meta.quick === quick && (x.meta.shard_mode ?? 'worker') === shardMode && sameGenerator(x.meta, rec.meta));
       prev = same.at(-1) ?? null;
     }
     appendFileSync(hist, JSON.stringify({ meta: rec.meta, figures: rec.figures }) + '\n');

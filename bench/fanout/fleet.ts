@@ -6,48 +6,24 @@
  * Build: `cc -O2 -pthread -o build/fanout-subscriber bench/fanout/subscriber.c` when the
  * binary is missing or older than the source. The compiler writes a per-process temporary
  * file that is renamed into place, so concurrent builds (a test and a bench) never run a
- * half-written binary.
+ * half-written binary (src/loadgen/build-c.ts, shared with the native order generator).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { renameSync, statSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
+import { buildIfStale, findCompiler } from '../../src/loadgen/build-c.js';
+
+export { findCompiler };
 
 export const FLEET_SOURCE = path.join(REPO_ROOT, 'bench', 'fanout', 'subscriber.c');
 export const FLEET_BINARY = path.join(REPO_ROOT, 'build', 'fanout-subscriber');
-
-/** The C compiler to use (`CC` env, else `cc`), or null when none runs. */
-export function findCompiler(): string | null {
-  const cc = process.env.CC || 'cc';
-  const r = spawnSync(cc, ['--version'], { stdio: 'ignore' });
-  return r.status === 0 ? cc : null;
-}
-
-const mtime = (p: string): number => {
-  try {
-    return statSync(p).mtimeMs;
-  } catch {
-    return -1;
-  }
-};
 
 /** Compile the fleet if build/fanout-subscriber is missing or older than the source.
  *  Returns the binary's path and whether it was (re)built; throws with the compiler's
  *  output on failure or when no compiler is found. */
 export function buildFleet(): { binary: string; built: boolean } {
-  if (mtime(FLEET_BINARY) >= mtime(FLEET_SOURCE)) return { binary: FLEET_BINARY, built: false };
-  const cc = findCompiler();
-  if (!cc) throw new Error(`no C compiler (tried ${process.env.CC || 'cc'}): needed to build ${FLEET_BINARY}`);
-  mkdirSync(path.dirname(FLEET_BINARY), { recursive: true });
-  const tmp = `${FLEET_BINARY}.tmp-${process.pid}`;
-  const r = spawnSync(cc, ['-O2', '-pthread', '-o', tmp, FLEET_SOURCE], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${cc} failed to build the fanout subscriber fleet:\n${r.stderr}${r.stdout}`);
-  }
-  renameSync(tmp, FLEET_BINARY);
-  return { binary: FLEET_BINARY, built: true };
+  return buildIfStale({ source: FLEET_SOURCE, binary: FLEET_BINARY, flags: ['-O2', '-pthread'], what: 'the fanout subscriber fleet' });
 }
 
 export interface FleetOptions {

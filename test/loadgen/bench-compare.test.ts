@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRuns } from '../../bench/compare.js';
+import { compareRuns, sameGenerator } from '../../bench/compare.js';
 import type { RecordedRun } from '../../bench/compare.js';
 import { renderLatencyChart } from '../../bench/e2e-chart.js';
 import type { E2eResult, StepResult } from '../../bench/e2e.js';
@@ -20,6 +20,15 @@ describe('bench/compare', () => {
     expect(out).toMatch(/same\s+10\.00 u\s+10\.10 u\s+1\.010x\n/);
     expect(out).toMatch(/fresh .* new/);
     expect(out).toMatch(/gone .* gone/);
+    expect(out).not.toMatch(/different e2e load generators/);
+  });
+
+  it('flags runs of different e2e load generators (an old run without the field used ts)', () => {
+    const ts = run('aaa', { x: [1, 'higher'] });
+    const native: RecordedRun = { ...run('bbb', { x: [2, 'higher'] }), meta: { ...ts.meta, commit: 'bbb', generator: 'native' } };
+    expect(compareRuns(ts, native)).toMatch(/different e2e load generators/);
+    expect(sameGenerator(ts.meta, { ...ts.meta, generator: 'ts' })).toBe(true);
+    expect(sameGenerator(ts.meta, native.meta)).toBe(false);
   });
 });
 
