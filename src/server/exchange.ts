@@ -288,6 +288,20 @@ export class RestOrderStore implements Iterable<[string, RestOrder]> {
     yield* this.late.entries();
   }
 
+  /** Orders newest first (the reverse of iteration order), lazily: a listing of the newest
+   *  `limit` costs O(limit + skipped), not a copy of the whole store. */
+  *valuesNewestFirst(): IterableIterator<RestOrder> {
+    if (this.late.size > 0) {
+      const late = [...this.late.values()];
+      for (let i = late.length - 1; i >= 0; i--) yield late[i]!;
+    }
+    const recs = this.recs;
+    for (let i = recs.length - 1; i >= 0; i--) {
+      const r = recs[i]!;
+      if (r !== null) yield r;
+    }
+  }
+
   *values(): IterableIterator<RestOrder> {
     for (const [, r] of this.entries()) yield r;
   }

@@ -681,9 +681,8 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     const which = q.get('status') ?? 'all';
     if (which !== 'all' && which !== 'open') throw new HttpError(400, 'INVALID_PARAMETER', 'status must be open or all', 'status');
     const out: Record<string, unknown>[] = [];
-    const all = [...ex.restById.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      const r = all[i]!;
+    for (const r of ex.restById.valuesNewestFirst()) {
+      if (out.length >= limit) break;
       if (b && r.inst !== b.inst) continue;
       if (which === 'open' && r.status !== 'active' && r.status !== 'partially_filled') continue;
       out.push(ex.restOrderJson(r));

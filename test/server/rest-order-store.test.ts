@@ -46,7 +46,10 @@ describe('RestOrderStore', () => {
       }
       expect(store.size).toBe(map.size);
     }
-    if (increasing) expect([...store]).toEqual([...map]);
+    if (increasing) {
+      expect([...store]).toEqual([...map]);
+      expect([...store.valuesNewestFirst()]).toEqual([...map.values()].reverse());
+    }
     else expect(new Map(store)).toEqual(map);
   };
 
