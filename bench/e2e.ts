@@ -72,6 +72,8 @@ export interface E2eResult {
   bench: 'e2e-binary';
   budget_p99_us: number;
   step_seconds: number;
+  /** Leading seconds of each step sent but not timed (E2eOptions.warmupSeconds). */
+  warmup_seconds: number;
   /** Server shard mode (SHARD_MODE): worker threads or inline on the I/O thread. */
   shard_mode: 'worker' | 'inline';
   connections: number;
@@ -108,7 +110,11 @@ export interface E2eResult {
 
 export interface E2eOptions {
   rates: number[];
+  /** Measured seconds per step, after its warm-up. */
   stepSeconds: number;
+  /** Seconds at the step's rate before the measured part (sent, answered, not timed: the new
+   *  sessions' start and the jump to a new rate; as wrk2's calibration). Default 1. */
+  warmupSeconds?: number;
   budgetUs: number;
   connections: number;
   threads: number;
@@ -173,6 +179,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const server = await startBenchServer([], { SHARD_MODE: shardMode });
   const steps: StepResult[] = [];
   const batch = { batchUs };
+  const warmup = o.warmupSeconds ?? 1;
   try {
     log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}${rt.rtPriority ? ` SCHED_FIFO ${rt.rtPriority}` : ''}, batch ${batchUs} µs)`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
@@ -181,7 +188,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       const cpu0 = await procCpuMs(server.pid);
       const t0 = performance.now();
       const { report } = await gen({
-        ...DEFAULT_OPTIONS, url: server.wsUrl, rate, durationSec: o.stepSeconds, connections: o.connections, threads: o.threads,
+        ...DEFAULT_OPTIONS, url: server.wsUrl, rate, durationSec: warmup + o.stepSeconds, warmupSec: warmup, connections: o.connections, threads: o.threads,
         ordersPerFrame: o.ordersPerFrame, ...batch, timeoutMs: 5000, drainMs: 5000, seed: rate,
       });
       const cpu1 = await procCpuMs(server.pid);
@@ -211,6 +218,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     bench: 'e2e-binary',
     budget_p99_us: o.budgetUs,
     step_seconds: o.stepSeconds,
+    warmup_seconds: warmup,
     shard_mode: shardMode,
     connections: o.connections,
     threads: o.threads,
@@ -240,7 +248,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
   const { values } = parseArgs({
     args: argv, strict: false,
     options: {
-      rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
+      rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'warmup-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
       threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
       'shard-mode': { type: 'string' }, generator: { type: 'string' }, 'rt-priority': { type: 'string' },
     },
@@ -252,6 +260,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
   return {
     rates: values.rates ? String(values.rates).split(',').map(Number) : quick ? QUICK_RATES : FULL_RATES,
     stepSeconds: n('step-seconds', quick ? 2 : 8),
+    warmupSeconds: n('warmup-seconds', quick ? 0.5 : 1),
     budgetUs: n('budget-us', 1000),
     connections: n('connections', 8),
     threads: n('threads', 1),

@@ -16,7 +16,7 @@
  *         (src/loadgen/native.ts does it when the binary is missing or older than this file)
  *
  * Usage:  ordergen --url ws://127.0.0.1:PORT/ws/v1 [--rate N] [--duration SEC]
- *         [--ramp-up SEC] [--ramp-down SEC] [--connections N] [--symbols A,B,C]
+ *         [--ramp-up SEC] [--ramp-down SEC] [--warmup SEC] [--connections N] [--symbols A,B,C]
  *         [--orders-per-frame N] [--batch-us US] [--spin-us US] [--mix limit=55,cancel=40,market=5]
  *         [--timeout-ms MS] [--drain-ms MS] [--seed N] [--owner-base N] [--progress-ms MS]
  *         [--connect-timeout-ms MS] [--rt-priority P] [--dump-orders K]
@@ -211,8 +211,9 @@ static struct {
   double progress_ms; int connect_timeout_ms;
   long dump;
   int rt_priority;
+  double warmup; /* last: the positional initializer below leaves it 0 */
 } cfg = {
-  "127.0.0.1", 0, "/ws/v1", 10000, 10, 0, 0, 8, {{0}}, 0, 64, 400, 0, 55, 40, 5, 5000, 5000, 42, 100000, 0, 10000, -1, 0,
+  "127.0.0.1", 0, "/ws/v1", 10000, 10, 0, 0, 8, {{0}}, 0, 64, 400, 0, 55, 40, 5, 5000, 5000, 42, 100000, 0, 10000, -1, 0, 0,
 };
 
 /* ---------------------------------------------------------------- per connection */
@@ -596,6 +597,8 @@ done:
 
 /* ---------------------------------------------------------------- replies (scheduler.ts reply) */
 static int64_t reply_now;
+/* Orders planned before this (start + --warmup) are sent and answered but not timed. */
+static int64_t measure_from_ns;
 
 static void on_reply(conn *c, uint64_t id, int accepted, unsigned reason, int fill) {
   if (id < c->head || id >= c->tail) { if (fill) c_fills++; return; }
@@ -604,10 +607,12 @@ static void on_reply(conn *c, uint64_t id, int accepted, unsigned reason, int fi
   if (fill) c_fills++;
   if (st == TIMED_OUT) { c_late++; c->state[i] = DONE; }
   else if (st == PENDING) {
-    int64_t corr = reply_now - c->planned[i];
-    hist_rec(&h_corr, corr);
-    hist_rec(&h_int, corr);
-    hist_rec(&h_unc, reply_now - c->sent[i]);
+    if (c->planned[i] >= measure_from_ns) { /* warm-up orders: answered, not timed */
+      int64_t corr = reply_now - c->planned[i];
+      hist_rec(&h_corr, corr);
+      hist_rec(&h_int, corr);
+      hist_rec(&h_unc, reply_now - c->sent[i]);
+    }
     c->state[i] = DONE;
     pending--;
     c_acked++;
@@ -802,7 +807,7 @@ static void send_due(int64_t now) {
       c->planned[i] = pbuf[j];
       c->sent[i] = t;
       c->state[i] = PENDING;
-      hist_rec(&h_lag, t - pbuf[j]);
+      if (pbuf[j] >= measure_from_ns) hist_rec(&h_lag, t - pbuf[j]);
     }
     c->tail += (uint64_t)n;
     c->last_send_ns = t;
@@ -897,7 +902,7 @@ static void usage(const char *why) {
   FILE *out = why ? stderr : stdout;
   if (why) fprintf(stderr, "ordergen: %s\n", why);
   fprintf(out, "usage: ordergen --url ws://127.0.0.1:PORT/ws/v1 [--rate N] [--duration SEC] [--ramp-up SEC] "
-          "[--ramp-down SEC] [--connections N] [--symbols A,B] [--orders-per-frame N] [--batch-us US] [--spin-us US] "
+          "[--ramp-down SEC] [--warmup SEC] [--connections N] [--symbols A,B] [--orders-per-frame N] [--batch-us US] [--spin-us US] "
           "[--mix limit=55,cancel=40,market=5] [--timeout-ms MS] [--drain-ms MS] [--seed N] [--owner-base N] "
           "[--progress-ms MS] [--connect-timeout-ms MS] [--rt-priority P] [--dump-orders K]\n");
   exit(why ? 2 : 0);
@@ -983,6 +988,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--duration")) { NEEDV(); cfg.duration = num("--duration", v, 0.001, 3600); }
     else if (!strcmp(a, "--ramp-up")) { NEEDV(); cfg.ramp_up = num("--ramp-up", v, 0, 3600); }
     else if (!strcmp(a, "--ramp-down")) { NEEDV(); cfg.ramp_down = num("--ramp-down", v, 0, 3600); }
+    else if (!strcmp(a, "--warmup")) { NEEDV(); cfg.warmup = num("--warmup", v, 0, 3600); }
     else if (!strcmp(a, "--connections")) { NEEDV(); cfg.connections = (int)num("--connections", v, 1, 1024); }
     else if (!strcmp(a, "--symbols")) { NEEDV(); parse_symbols(v); }
     else if (!strcmp(a, "--orders-per-frame")) { NEEDV(); cfg.opf = (int)num("--orders-per-frame", v, 1, 1024); }
@@ -1002,6 +1008,7 @@ int main(int argc, char **argv) {
   }
   if (!have_url) usage("--url ws://HOST:PORT/PATH is required");
   if (cfg.ramp_up + cfg.ramp_down > cfg.duration) usage("ramp-up + ramp-down must not exceed duration");
+  if (cfg.warmup >= cfg.duration) usage("warmup must be shorter than duration");
   if (!cfg.nsym) parse_symbols("BTCUSD,ETHUSD,ADAUSD");
   double sum = cfg.mix_limit + cfg.mix_cancel + cfg.mix_market;
   p_limit = cfg.mix_limit / sum;
@@ -1083,6 +1090,7 @@ int main(int argc, char **argv) {
   }
   double cu0, cs0; double cpu0 = cpu_ms(&cu0, &cs0);
   start_ns = mono_ns() + 20000000; /* 20 ms: the ready line is out, the first tick on schedule */
+  measure_from_ns = start_ns + (int64_t)llround(cfg.warmup * 1e9);
   next_planned_ns = planned_ns(0);
   sending = total_orders > 0;
   int64_t drain_deadline = 0;

@@ -26,6 +26,8 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
   --duration D            run time, ramps included: 30, 30s, 2m, 500ms (default ${DEFAULT_OPTIONS.durationSec}s)
   --ramp-up D             linear ramp 0 -> rate (default 0)
   --ramp-down D           linear ramp rate -> 0 (default 0)
+  --warmup D              the first D of the run is sent but not timed (new sessions'
+                          and the rate step's transient left out of the histograms; default 0)
   --connections N         WebSocket sessions (default ${DEFAULT_OPTIONS.connections})
   --threads N             generator worker threads, 0 = main thread (default ${DEFAULT_OPTIONS.threads})
   --symbols A,B           symbols to trade (default ${DEFAULT_OPTIONS.symbols.join(',')})
@@ -99,7 +101,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
       allowPositionals: false,
       options: {
         url: { type: 'string' }, port: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' },
-        'ramp-up': { type: 'string' }, 'ramp-down': { type: 'string' }, connections: { type: 'string' },
+        'ramp-up': { type: 'string' }, 'ramp-down': { type: 'string' }, warmup: { type: 'string' }, connections: { type: 'string' },
         threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
         engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' }, 'rt-priority': { type: 'string' },
@@ -125,6 +127,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
     durationSec: dur('duration', s('duration'), D.durationSec),
     rampUpSec: dur('ramp-up', s('ramp-up'), 0),
     rampDownSec: dur('ramp-down', s('ramp-down'), 0),
+    warmupSec: dur('warmup', s('warmup'), 0),
     connections: num('connections', s('connections'), D.connections),
     threads: num('threads', s('threads'), D.threads),
     symbols: s('symbols') !== undefined ? s('symbols')!.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean) : D.symbols,

@@ -75,6 +75,7 @@ export function ordergenArgs(o: LoadgenOptions, x: NativeExtras = {}): string[] 
     '--timeout-ms', String(o.timeoutMs), '--drain-ms', String(o.drainMs), '--seed', String(o.seed),
     '--owner-base', String(o.ownerBase), '--progress-ms', String(o.progressIntervalMs),
   ];
+  if (o.warmupSec) args.push('--warmup', String(o.warmupSec));
   if (x.spinUs) args.push('--spin-us', String(x.spinUs));
   if (x.rtPriority) args.push('--rt-priority', String(x.rtPriority));
   return args;

@@ -32,6 +32,8 @@ export interface LoadgenReport {
   orders_per_frame: number;
   /** Minimum µs between send ticks (orders due in between share frames); see types.ts. */
   batch_us: number;
+  /** Leading seconds whose orders were sent but not timed (types.ts warmupSec); 0 = none. */
+  warmup_s: number;
   symbols: string[];
   mix: MixSpec;
   counters: Counters;
@@ -79,7 +81,7 @@ export function formatHuman(r: LoadgenReport): string {
   );
   const ramp = r.ramp_up_s || r.ramp_down_s ? ` (ramp up ${r.ramp_up_s} s, down ${r.ramp_down_s} s; mean planned ${int(r.planned_rate)}/s)` : '';
   lines.push(`  rate       target ${int(r.target_rate)}/s${ramp}   achieved ${int(r.achieved_rate)}/s   acked ${int(r.ack_rate)}/s`);
-  lines.push(`  duration   ${dec(r.duration_s)} s   send window ${dec(r.send_window_s, 2)} s   total with drain ${dec(r.total_s, 2)} s`);
+  lines.push(`  duration   ${dec(r.duration_s)} s${r.warmup_s ? ` (first ${dec(r.warmup_s)} s warm-up: sent, not timed)` : ''}   send window ${dec(r.send_window_s, 2)} s   total with drain ${dec(r.total_s, 2)} s`);
   lines.push(
     `  orders     planned ${int(c.planned)}  sent ${int(c.sent)}  accepted ${int(c.accepted)}  rejected ${int(c.rejected)}  ` +
       `timeouts ${int(c.timeouts)}  errors ${int(c.errors)}` + (c.windowFull ? `  window-full ${int(c.windowFull)}` : '') +

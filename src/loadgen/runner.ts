@@ -94,6 +94,8 @@ export function validateOptions(o: LoadgenOptions): void {
   num('threads', o.threads, 0, 64, true);
   num('orders_per_frame', o.ordersPerFrame, 1, 1024, true);
   if (o.batchUs !== undefined) num('batch_us', o.batchUs, 0, 100_000);
+  if (o.warmupSec !== undefined) num('warmup', o.warmupSec, 0, 3600);
+  if ((o.warmupSec ?? 0) >= o.durationSec) throw new RangeError('warmup must be shorter than duration');
   num('timeout_ms', o.timeoutMs, 1, 600_000);
   num('drain_ms', o.drainMs, 0, 600_000);
   if (!Array.isArray(o.symbols) || o.symbols.length === 0) throw new RangeError('symbols: need at least one');
@@ -350,6 +352,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
     threads: opts.threads,
     orders_per_frame: opts.ordersPerFrame,
     batch_us: opts.batchUs ?? DEFAULT_BATCH_US,
+    warmup_s: opts.warmupSec ?? 0,
     symbols: opts.symbols,
     mix: opts.mix,
     counters,

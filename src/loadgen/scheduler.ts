@@ -111,6 +111,9 @@ export interface SchedulerOptions {
   progressIntervalMs: number;
   /** Minimum time between two send ticks (see Batching above); default 0. */
   batchMs?: number;
+  /** Orders planned in the first warmupMs are sent and answered but not timed (no
+   *  latency/lag histogram records); default 0. */
+  warmupMs?: number;
   clock?: Clock;
   timers?: Timers;
   /** Called every progressIntervalMs while running (and not after done). */
@@ -158,6 +161,9 @@ export class OpenLoopScheduler {
   /** The last tick stopped at its budget with orders still due: tick again at once. */
   private behind = false;
   private readonly batchMs: number;
+  private readonly warmupMs: number;
+  /** Planned times below this are warm-up (startMs + warmupMs). */
+  private measureFromMs = 0;
   private readonly maxPauseMs: number;
   /** Planned times of the frame being assembled (ms), reused. */
   private readonly plannedBuf: Float64Array;
@@ -179,6 +185,8 @@ export class OpenLoopScheduler {
     this.rings = o.connections.map(() => new InflightRing());
     this.total = o.profile.total;
     this.batchMs = o.batchMs ?? 0;
+    this.warmupMs = o.warmupMs ?? 0;
+    if (!(this.warmupMs >= 0)) throw new RangeError('warmupMs must be >= 0');
     if (!(this.batchMs >= 0)) throw new RangeError('batchMs must be >= 0');
     this.maxPauseMs = Math.max(MAX_PAUSE_MS, this.batchMs);
     this.plannedBuf = new Float64Array(Math.min(o.ordersPerFrame, MAX_PER_TICK));
@@ -187,6 +195,7 @@ export class OpenLoopScheduler {
   /** Start planning at `startMs` on this scheduler's clock (default: now). */
   run(startMs = this.clock.now()): Promise<SchedulerResult> {
     this.startMs = startMs;
+    this.measureFromMs = startMs + this.warmupMs;
     this.nextPlannedMs = this.plannedMs(0);
     this.sending = true;
     const done = new Promise<SchedulerResult>((resolve) => (this.resolveDone = resolve));
@@ -239,10 +248,13 @@ export class OpenLoopScheduler {
       ring.state[i] = DONE;
     } else if (st === PENDING) {
       const now = this.replyNowMs >= 0 ? this.replyNowMs : this.clock.now();
-      const corrected = now - ring.planned[i]!;
-      this.corrected.recordMs(corrected);
-      this.intervalHist.recordMs(corrected);
-      this.uncorrected.recordMs(now - ring.sent[i]!);
+      const planned = ring.planned[i]!;
+      if (planned >= this.measureFromMs) {
+        const corrected = now - planned;
+        this.corrected.recordMs(corrected);
+        this.intervalHist.recordMs(corrected);
+        this.uncorrected.recordMs(now - ring.sent[i]!);
+      }
       ring.state[i] = DONE;
       this.pending--;
       this.counters.acked++;
@@ -365,13 +377,14 @@ export class OpenLoopScheduler {
       }
       const firstId = ring.tail;
       const lag = this.lag;
+      const measureFrom = this.measureFromMs;
       for (let j = 0; j < n; j++) {
         const i = (firstId + j) & MASK;
         const planned = plannedBuf[j]!;
         ring.planned[i] = planned;
         ring.sent[i] = now;
         ring.state[i] = PENDING;
-        lag.recordMs(now - planned);
+        if (planned >= measureFrom) lag.recordMs(now - planned);
       }
       ring.tail += n;
       let ok = false;

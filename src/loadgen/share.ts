@@ -88,6 +88,7 @@ export async function runShare(task: WorkerTask, factory: ConnectionFactory): Pr
     drainMs: opts.drainMs,
     progressIntervalMs: opts.progressIntervalMs,
     batchMs: (opts.batchUs ?? DEFAULT_BATCH_US) / 1000,
+    warmupMs: (opts.warmupSec ?? 0) * 1000,
     onProgress: (p) => {
       const now = performance.eventLoopUtilization();
       const delta = performance.eventLoopUtilization(now, eluPrev);

@@ -38,6 +38,12 @@ export interface LoadgenOptions {
    *  CPU on both sides; the wait is counted in the corrected latency and the schedule lag.
    *  Optional for callers that predate it (DEFAULT_BATCH_US then). */
   batchUs?: number;
+  /** Seconds at the start of the run whose orders are sent (at the profile's rate) and
+   *  answered but not timed: replies to orders planned before start + warmupSec go into no
+   *  latency or lag histogram (counters still count them). Excludes the new sessions' and a
+   *  sudden rate step's transient from a benchmark step, as wrk2's calibration period does.
+   *  Optional; default 0. */
+  warmupSec?: number;
   mix: MixSpec;
   /** An order with no reply after this long counts as a timeout. */
   timeoutMs: number;

@@ -41,7 +41,7 @@ describe('latency-vs-throughput chart', () => {
       sustained: true, warnings: [],
     });
     const r: E2eResult = {
-      bench: 'e2e-binary', budget_p99_us: 1000, step_seconds: 2, shard_mode: 'worker', connections: 8, threads: 1, orders_per_frame: 16, batch_us: 100, server: {},
+      bench: 'e2e-binary', budget_p99_us: 1000, step_seconds: 2, warmup_seconds: 1, shard_mode: 'worker', connections: 8, threads: 1, orders_per_frame: 16, batch_us: 100, server: {},
       steps: [step(10_000, 200), step(50_000, 600), step(100_000, 5000)], highest_rate_within_budget: 50_000,
       highest_sustained_rate: 100_000, max_sustained_ack_rate: 100_000, at_100k: null,
       server_cpu_us_per_order: 5, generator_cpu_us_per_order: 2, projected_cpu_bound_rate: 285_714,
