@@ -17,6 +17,8 @@ export interface BenchServer {
   proc: ChildProcess;
   /** Engine implementation and shard count the server logged. */
   info: Record<string, unknown>;
+  /** The server's last output (up to 8 KiB, raw) since it started listening. */
+  outputTail(): string;
   stop(): Promise<void>;
 }
 
@@ -60,9 +62,17 @@ export async function startBenchServer(extraArgs: string[] = [], env: Record<str
       reject(new Error(`server exited (${code}) before listening:\n${out.slice(-20).join('\n')}`));
     });
   });
-  // Keep draining output so the pipe never blocks the server.
-  proc.stdout!.resume();
-  proc.stderr!.resume();
+  // From here on only drain the pipes (so they never block the server), keeping the raw
+  // last 8 KiB for error messages: parsing every later line (REST audit lines, at info
+  // level) cost the bench process ~12% of a core, taken from the server and the generator.
+  proc.stdout!.removeAllListeners('data');
+  proc.stderr!.removeAllListeners('data');
+  let tail = '';
+  const keepTail = (b: Buffer): void => {
+    tail = (tail + b.toString('latin1')).slice(-8192);
+  };
+  proc.stdout!.on('data', keepTail);
+  proc.stderr!.on('data', keepTail);
   return {
     port,
     wsUrl: `ws://127.0.0.1:${port}/ws/v1`,
@@ -70,6 +80,7 @@ export async function startBenchServer(extraArgs: string[] = [], env: Record<str
     pid: proc.pid!,
     proc,
     info,
+    outputTail: () => tail,
     stop: () =>
       new Promise<void>((resolve) => {
         if (proc.exitCode !== null) return resolve();
