@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
-import { buildIfStale, findCompiler } from '../../src/loadgen/build-c.js';
+import { buildIfStale, findCompiler, WS_CLIENT_HEADER } from '../../src/loadgen/build-c.js';
 
 export { findCompiler };
 
@@ -23,7 +23,7 @@ export const FLEET_BINARY = path.join(REPO_ROOT, 'build', 'fanout-subscriber');
  *  Returns the binary's path and whether it was (re)built; throws with the compiler's
  *  output on failure or when no compiler is found. */
 export function buildFleet(): { binary: string; built: boolean } {
-  return buildIfStale({ source: FLEET_SOURCE, binary: FLEET_BINARY, flags: ['-O2', '-pthread'], what: 'the fanout subscriber fleet' });
+  return buildIfStale({ source: FLEET_SOURCE, deps: [WS_CLIENT_HEADER], binary: FLEET_BINARY, flags: ['-O2', '-pthread'], what: 'the fanout subscriber fleet' });
 }
 
 export interface FleetOptions {

@@ -91,6 +91,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/ws-client.h"
+
 /* ---------------------------------------------------------------- protocol constants */
 /* Message types and offsets: src/protocol/messages.ts (docs/PROTOCOL.md section 8). */
 enum {
@@ -179,13 +181,6 @@ static volatile sig_atomic_t got_signal;
 static int64_t run_start_ms;
 
 /* ---------------------------------------------------------------- small helpers */
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; } /* LE host */
-static inline uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline void wr16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
 static int64_t now_realtime_us(void) {
   struct timespec ts; clock_gettime(CLOCK_REALTIME, &ts);
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
@@ -281,7 +276,6 @@ static void flush_out(worker *w, conn *c) {
   want_out(w, c, 0);
 }
 
-static uint32_t xorshift(uint32_t *s) { uint32_t x = *s; x ^= x << 13; x ^= x >> 17; x ^= x << 5; return *s = x; }
 
 /* One masked binary frame (client -> server must be masked, RFC 6455 5.3); n <= 125. */
 static int send_frame(worker *w, conn *c, const uint8_t *payload, size_t n) {
@@ -509,55 +503,32 @@ static void walk(worker *w, conn *c, const uint8_t *d, size_t n, int64_t now_us)
   }
 }
 
-static int ensure_cap(uint8_t **b, size_t *cap, size_t need) {
-  if (need <= *cap) return 0;
-  size_t nc = *cap ? *cap : INIT_BUF;
-  while (nc < need) nc *= 2;
-  uint8_t *nb = realloc(*b, nc);
-  if (!nb) return -1;
-  *b = nb; *cap = nc;
-  return 0;
-}
-
 /* Parse the WebSocket frames in c->buf; keep an incomplete tail. */
 static void parse_frames(worker *w, conn *c, int64_t now_us) {
   size_t p = 0;
   while (atomic_load_explicit(&c->state, memory_order_relaxed) != S_CLOSED && c->len - p >= 2) {
     uint8_t *f = c->buf + p;
-    size_t avail = c->len - p;
-    uint8_t b0 = f[0], b1 = f[1];
-    size_t hdr = 2;
-    uint64_t plen = b1 & 0x7f;
-    if (plen == 126) {
-      if (avail < 4) break;
-      plen = ((uint64_t)f[2] << 8) | f[3]; hdr = 4;
-    } else if (plen == 127) {
-      if (avail < 10) break;
-      plen = 0;
-      for (int i = 0; i < 8; i++) plen = (plen << 8) | f[2 + i];
-      hdr = 10;
-    }
-    int masked = (b1 & 0x80) != 0;
-    if (masked) hdr += 4;
-    if (plen > (1ull << 31)) { w->proto_errors++; conn_fail(w, c, "frame too large"); return; }
-    if (avail < hdr + plen) {
+    size_t avail = c->len - p, hdr;
+    uint64_t plen;
+    int op, fin;
+    int r = ws_frame(f, avail, &hdr, &plen, &op, &fin);
+    if (r == WS_FRAME_TOO_LARGE) { w->proto_errors++; conn_fail(w, c, "frame too large"); return; }
+    if (r == WS_FRAME_MORE) {
       if (hdr + plen > c->cap) {
         /* Move the partial frame to the front and make room for all of it. */
         memmove(c->buf, f, avail); c->len = avail; p = 0;
-        if (ensure_cap(&c->buf, &c->cap, hdr + plen)) { conn_fail(w, c, "out of memory"); return; }
+        if (ensure_cap(&c->buf, &c->cap, hdr + plen, INIT_BUF)) { conn_fail(w, c, "out of memory"); return; }
       }
       break;
     }
     uint8_t *pl = f + hdr;
-    if (masked) { const uint8_t *k = f + hdr - 4; for (uint64_t i = 0; i < plen; i++) pl[i] ^= k[i & 3]; }
-    int op = b0 & 0x0f, fin = (b0 & 0x80) != 0;
     w->frames++;
     if (op == 0x2 || op == 0x0) {
       if (op == 0x2 && fin && c->flen == 0) walk(w, c, pl, plen, now_us);
       else {
         /* Fragmented message: reassemble, walk at FIN. */
         if (op == 0x2) c->flen = 0;
-        if (ensure_cap(&c->frag, &c->fcap, c->flen + plen)) { conn_fail(w, c, "out of memory"); return; }
+        if (ensure_cap(&c->frag, &c->fcap, c->flen + plen, INIT_BUF)) { conn_fail(w, c, "out of memory"); return; }
         memcpy(c->frag + c->flen, pl, plen); c->flen += plen;
         if (fin) { walk(w, c, c->frag, c->flen, now_us); c->flen = 0; }
       }
@@ -597,7 +568,7 @@ static void on_http(worker *w, conn *c, int64_t now_us) {
 }
 
 static void on_readable(worker *w, conn *c) {
-  if (c->cap - c->len < 1024 && ensure_cap(&c->buf, &c->cap, c->cap * 2)) { conn_fail(w, c, "out of memory"); return; }
+  if (c->cap - c->len < 1024 && ensure_cap(&c->buf, &c->cap, c->cap * 2, INIT_BUF)) { conn_fail(w, c, "out of memory"); return; }
   ssize_t k = read(c->fd, c->buf + c->len, c->cap - c->len);
   if (k == 0) { conn_close(w, c, 1); return; }
   if (k < 0) {
@@ -695,17 +666,6 @@ static int all_reached(uint64_t seq) {
   return 1;
 }
 
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') { putchar('\\'); putchar(ch); }
-    else if (ch < 0x20) printf("\\u%04x", ch);
-    else putchar(ch);
-  }
-  putchar('"');
-}
-
 static void result_line(int64_t wall_ms) {
   hist lat; memset(&lat, 0, sizeof lat);
   uint64_t frames = 0, bytes = 0, reads = 0, hb = 0, shb = 0, drops = 0, notices = 0, perr = 0, plain = 0;
@@ -795,14 +755,8 @@ static void usage(const char *why) {
 }
 
 static void parse_url(const char *u) {
-  if (strncmp(u, "ws://", 5) != 0) usage("--url must start with ws://");
-  const char *h = u + 5, *colon = strchr(h, ':'), *slash = strchr(h, '/');
-  if (!colon || (slash && colon > slash)) usage("--url needs host:port");
-  size_t hl = (size_t)(colon - h);
-  if (hl == 0 || hl >= sizeof cfg.host) usage("bad host in --url");
-  memcpy(cfg.host, h, hl); cfg.host[hl] = 0;
-  cfg.port = atoi(colon + 1);
-  if (slash) snprintf(cfg.path, sizeof cfg.path, "%s", slash);
+  const char *err = parse_ws_url(u, cfg.host, sizeof cfg.host, &cfg.port, cfg.path, sizeof cfg.path);
+  if (err) usage(err);
 }
 
 int main(int argc, char **argv) {

@@ -93,6 +93,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/ws-client.h"
+
 /* ---------------------------------------------------------------- protocol (docs/PROTOCOL.md) */
 enum {
   T_LOGIN = 1, T_LOGOUT = 2, T_CLIENT_HEARTBEAT = 3, T_NEW_ORDER = 10, T_CANCEL = 11,
@@ -267,13 +269,6 @@ static void note_error(const char *k) {
 }
 
 /* ---------------------------------------------------------------- helpers */
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static inline uint32_t rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; } /* LE host (x86/arm64) */
-static inline uint64_t rd64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline void wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static inline void wr32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static inline void wr64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-
 static inline int64_t mono_ns(void) {
   struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -431,8 +426,6 @@ static void flush_out(conn *c) {
   c->ooff = 0;
   epoll_mod(c, 0);
 }
-
-static inline uint32_t xorshift(uint32_t *s) { uint32_t x = *s; x ^= x << 13; x ^= x >> 17; x ^= x << 5; return *s = x; }
 
 /* Frame the payload at b[14 .. 14 + n) in place as one masked binary frame (RFC 6455 5.2,
  * 5.3); returns the frame's start in b (header just before the payload). b has 14 bytes of
@@ -669,42 +662,28 @@ static void walk(conn *c, const uint8_t *d, size_t n) {
   }
 }
 
-static int ensure_cap(uint8_t **b, size_t *cap, size_t need) {
-  if (need <= *cap) return 0;
-  size_t nc = *cap ? *cap : RBUF;
-  while (nc < need) nc *= 2;
-  uint8_t *nb = realloc(*b, nc);
-  if (!nb) return -1;
-  *b = nb; *cap = nc;
-  return 0;
-}
-
 static void parse_frames(conn *c) {
   size_t p = 0;
   while (c->fd >= 0 && c->len - p >= 2) {
     uint8_t *f = c->buf + p;
-    size_t avail = c->len - p, hdr = 2;
-    uint64_t plen = f[1] & 0x7f;
-    if (plen == 126) { if (avail < 4) break; plen = ((uint64_t)f[2] << 8) | f[3]; hdr = 4; }
-    else if (plen == 127) { if (avail < 10) break; plen = 0; for (int i = 0; i < 8; i++) plen = (plen << 8) | f[2 + i]; hdr = 10; }
-    int masked = (f[1] & 0x80) != 0;
-    if (masked) hdr += 4;
-    if (plen > (1ull << 31)) { note_error("server frame too large"); conn_close(c, "frame too large"); return; }
-    if (avail < hdr + plen) {
+    size_t avail = c->len - p, hdr;
+    uint64_t plen;
+    int op, fin;
+    int r = ws_frame(f, avail, &hdr, &plen, &op, &fin);
+    if (r == WS_FRAME_TOO_LARGE) { note_error("server frame too large"); conn_close(c, "frame too large"); return; }
+    if (r == WS_FRAME_MORE) {
       if (hdr + plen > c->cap) {
         memmove(c->buf, f, avail); c->len = avail; p = 0;
-        if (ensure_cap(&c->buf, &c->cap, hdr + plen)) conn_close(c, "out of memory");
+        if (ensure_cap(&c->buf, &c->cap, hdr + plen, RBUF)) conn_close(c, "out of memory");
       }
       break;
     }
     uint8_t *pl = f + hdr;
-    if (masked) { const uint8_t *k = f + hdr - 4; for (uint64_t i = 0; i < plen; i++) pl[i] ^= k[i & 3]; }
-    int op = f[0] & 0x0f, fin = (f[0] & 0x80) != 0;
     if (op == 0x2 || op == 0x0) {
       if (op == 0x2 && fin && c->flen == 0) walk(c, pl, plen);
       else {
         if (op == 0x2) c->flen = 0;
-        if (ensure_cap(&c->frag, &c->fcap, c->flen + plen)) { conn_close(c, "out of memory"); return; }
+        if (ensure_cap(&c->frag, &c->fcap, c->flen + plen, RBUF)) { conn_close(c, "out of memory"); return; }
         memcpy(c->frag + c->flen, pl, plen); c->flen += plen;
         if (fin) { walk(c, c->frag, c->flen); c->flen = 0; }
       }
@@ -721,7 +700,7 @@ static void parse_frames(conn *c) {
 
 static void on_readable(conn *c) {
   for (int round = 0; round < 4; round++) {
-    if (c->cap - c->len < 4096 && ensure_cap(&c->buf, &c->cap, c->cap * 2)) { conn_close(c, "out of memory"); return; }
+    if (c->cap - c->len < 4096 && ensure_cap(&c->buf, &c->cap, c->cap * 2, RBUF)) { conn_close(c, "out of memory"); return; }
     ssize_t k = read(c->fd, c->buf + c->len, c->cap - c->len);
     if (k == 0) { conn_close(c, "EOF"); return; }
     if (k < 0) {
@@ -846,16 +825,6 @@ static void expire(int64_t now) {
 }
 
 /* ---------------------------------------------------------------- output */
-static void json_str(const char *s) {
-  putchar('"');
-  for (; *s; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') { putchar('\\'); putchar(ch); }
-    else if (ch < 0x20) printf("\\u%04x", ch);
-    else putchar(ch);
-  }
-  putchar('"');
-}
 
 static void print_counters(void) {
   printf("\"counters\":{\"planned\":%" PRIu64 ",\"sent\":%" PRIu64 ",\"acked\":%" PRIu64 ",\"accepted\":%" PRIu64
@@ -909,17 +878,8 @@ static void usage(const char *why) {
 }
 
 static void parse_url(const char *u) {
-  if (strncmp(u, "ws://", 5) != 0) usage("--url must start with ws:// (wss is not supported)");
-  const char *h = u + 5, *colon = strchr(h, ':'), *slash = strchr(h, '/');
-  if (!colon || (slash && colon > slash)) usage("--url needs host:port");
-  size_t hl = (size_t)(colon - h);
-  if (hl == 0 || hl >= sizeof cfg.host) usage("bad host in --url");
-  memcpy(cfg.host, h, hl); cfg.host[hl] = 0;
-  if (!strcmp(cfg.host, "localhost")) strcpy(cfg.host, "127.0.0.1");
-  char *e; long port = strtol(colon + 1, &e, 10);
-  if (e == colon + 1 || (*e && *e != '/') || port <= 0 || port > 65535) usage("bad port in --url");
-  cfg.port = (int)port;
-  if (slash) snprintf(cfg.path, sizeof cfg.path, "%s", slash);
+  const char *err = parse_ws_url(u, cfg.host, sizeof cfg.host, &cfg.port, cfg.path, sizeof cfg.path);
+  if (err) usage(err);
 }
 
 static double num(const char *name, const char *v, double lo, double hi) {

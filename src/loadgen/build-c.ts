@@ -1,7 +1,8 @@
 /**
  * Build-on-demand for the project's small C load tools (bench/ordergen/ordergen.c; the
  * fan-out fleet's bench/fanout/fleet.ts does the same by hand and could use this): compile
- * when the binary is missing or older than its source, with `CC` (env) or `cc`.
+ * when the binary is missing or older than its source or a header it includes, with `CC`
+ * (env) or `cc`.
  *
  * The compiler writes a per-process temporary that is renamed into place, so concurrent
  * builds (a test and a bench) never run a half-written binary. Cost: one stat of each file
@@ -10,6 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { REPO_ROOT } from './paths.js';
 
 /** The C compiler to use (`CC` env, else `cc`), or null when none runs. */
 export function findCompiler(): string | null {
@@ -26,8 +28,13 @@ const mtime = (p: string): number => {
   }
 };
 
+/** The header the C load tools share (bench/lib/ws-client.h): a dependency of each. */
+export const WS_CLIENT_HEADER = path.join(REPO_ROOT, 'bench', 'lib', 'ws-client.h');
+
 export interface CBuild {
   source: string;
+  /** Headers the source includes (a newer one triggers a rebuild too). */
+  deps?: string[];
   binary: string;
   /** Compiler flags before `-o`; `libs` go after the source (e.g. ['-lm']). */
   flags: string[];
@@ -39,7 +46,8 @@ export interface CBuild {
 /** Compile `b.binary` if missing or older than `b.source`. Throws with the compiler's output
  *  on failure, or when no compiler is found. */
 export function buildIfStale(b: CBuild): { binary: string; built: boolean } {
-  if (mtime(b.binary) >= mtime(b.source)) return { binary: b.binary, built: false };
+  const newest = Math.max(mtime(b.source), ...(b.deps ?? []).map(mtime));
+  if (mtime(b.binary) >= newest) return { binary: b.binary, built: false };
   const cc = findCompiler();
   if (!cc) throw new Error(`no C compiler (tried ${process.env.CC || 'cc'}): needed to build ${b.binary}`);
   mkdirSync(path.dirname(b.binary), { recursive: true });

@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
-import { buildIfStale, findCompiler } from './build-c.js';
+import { buildIfStale, findCompiler, WS_CLIENT_HEADER } from './build-c.js';
 import { newLatencyHistogram } from './histogram.js';
 import type { Histogram, LatencySummaryUs } from './histogram.js';
 import { hdrIndex } from '../util/hdr-index.js';
@@ -51,7 +51,7 @@ export const NATIVE_TRANSPORT = 'native C ordergen (epoll + timerfd, bench/order
 /** Compile build/ordergen if missing or older than its source. Throws with the compiler's
  *  output on failure, or when no compiler is found. */
 export function buildOrdergen(): { binary: string; built: boolean } {
-  return buildIfStale({ source: ORDERGEN_SOURCE, binary: ORDERGEN_BINARY, flags: ['-O2', '-std=c11'], libs: ['-lm'], what: 'ordergen' });
+  return buildIfStale({ source: ORDERGEN_SOURCE, deps: [WS_CLIENT_HEADER], binary: ORDERGEN_BINARY, flags: ['-O2', '-std=c11'], libs: ['-lm'], what: 'ordergen' });
 }
 
 /** Native-only knobs (the TS engine has no equivalent). */
