@@ -12,9 +12,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
-import { buildIfStale, findCompiler, WS_CLIENT_HEADER } from '../../src/loadgen/build-c.js';
-
-export { findCompiler };
+import { buildIfStale, WS_CLIENT_HEADER } from '../../src/loadgen/build-c.js';
 
 export const FLEET_SOURCE = path.join(REPO_ROOT, 'bench', 'fanout', 'subscriber.c');
 export const FLEET_BINARY = path.join(REPO_ROOT, 'build', 'fanout-subscriber');

@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './paths.js';
-import { buildIfStale, findCompiler, WS_CLIENT_HEADER } from './build-c.js';
+import { buildIfStale, WS_CLIENT_HEADER } from './build-c.js';
 import { newLatencyHistogram } from './histogram.js';
 import type { Histogram, LatencySummaryUs } from './histogram.js';
 import { hdrIndex } from '../util/hdr-index.js';
@@ -43,8 +43,6 @@ export const ORDERGEN_BINARY = path.join(REPO_ROOT, 'build', 'ordergen');
  *  200 µs lowers p50 a little more (0.34-0.64 ms) but doubles the frames (~4.5k/s) and costs
  *  the server ~1-2 µs more per order: another workload, not the TS one. */
 export const NATIVE_DEFAULT_BATCH_US = 400;
-
-export { findCompiler };
 
 export const NATIVE_TRANSPORT = 'native C ordergen (epoll + timerfd, bench/ordergen/ordergen.c), binary protocol v1';
 

@@ -5,16 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimexClient, Side, OrdType } from '../../src/client/index.js';
 import { startTestServer, type TestServer } from '../server/helpers/server.js';
-import { buildFleet, findCompiler, startFleet, type FleetResult } from '../../bench/fanout/fleet.js';
+import { buildFleet, startFleet, type FleetResult } from '../../bench/fanout/fleet.js';
+import { compilerOrSkip } from './fixtures/c-tools.js';
 
 const HEARTBEAT_MS = 200; // server timeout: 3 x 200 ms, well inside the run below
 const SUBS = 20;
 
-const cc = findCompiler();
-if (!cc) {
-  if (process.env.CI === 'true') throw new Error('no C compiler (cc) in CI: the fanout fleet cannot be built (g++ in scripts/install-system-deps.sh brings gcc/cc)');
-  console.log('skipping fanout-subscriber tests: no C compiler (cc) on this machine');
-}
+const cc = compilerOrSkip('the fanout subscriber fleet');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

@@ -9,14 +9,11 @@ import { SimexClient } from '../../src/client/index.js';
 import { OrderFlow, OP_CANCEL, OP_LIMIT, paramsFor } from '../../src/loadgen/flow.js';
 import type { SymbolParams } from '../../src/loadgen/flow.js';
 import type { MixSpec } from '../../src/loadgen/types.js';
-import { buildOrdergen, dumpNativeOrders, findCompiler } from '../../src/loadgen/native.js';
+import { buildOrdergen, dumpNativeOrders } from '../../src/loadgen/native.js';
 import { startTestServer, type TestServer } from '../server/helpers/server.js';
+import { compilerOrSkip } from './fixtures/c-tools.js';
 
-const cc = findCompiler();
-if (!cc) {
-  if (process.env.CI === 'true') throw new Error('no C compiler (cc) in CI: the native load generator cannot be built (gcc comes with g++ in scripts/install-system-deps.sh)');
-  console.log('skipping ordergen flow tests: no C compiler (cc) on this machine');
-}
+const cc = compilerOrSkip('the ordergen flow');
 
 /** The lines ordergen prints for connection 0 (worker.ts seeds connection g this way). */
 function tsDump(params: SymbolParams[], mix: MixSpec, seed: number, k: number): string {

@@ -5,36 +5,23 @@
 // with a nonzero exit. Needs a C compiler: skipped locally without one, fails in CI.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { DEFAULT_OPTIONS } from '../../src/loadgen/types.js';
 import type { LoadgenOptions } from '../../src/loadgen/types.js';
-import { buildOrdergen, findCompiler, runNativeLoadgen } from '../../src/loadgen/native.js';
+import { buildOrdergen, runNativeLoadgen } from '../../src/loadgen/native.js';
 import type { LiveStatus } from '../../src/loadgen/runner.js';
 import { formatHgrm, formatHuman } from '../../src/loadgen/report.js';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
 import { startTestServer, type TestServer } from '../server/helpers/server.js';
+import { compilerOrSkip, closedPort } from './fixtures/c-tools.js';
 
-const cc = findCompiler();
-if (!cc) {
-  if (process.env.CI === 'true') throw new Error('no C compiler (cc) in CI: the native load generator cannot be built (gcc comes with g++ in scripts/install-system-deps.sh)');
-  console.log('skipping ordergen run tests: no C compiler (cc) on this machine');
-}
+const cc = compilerOrSkip('the ordergen run');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function shardCommands(base: string): Promise<number> {
   const h = (await (await fetch(`${base}/health`)).json()) as { shards: { commands: number }[] };
   return h.shards.reduce((a, s) => a + s.commands, 0);
-}
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 describe.skipIf(!cc)('native ordergen against the real server', () => {

@@ -4,24 +4,12 @@
 // compiler: skipped locally without one, fails in CI.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { buildIfStale, findCompiler } from '../../src/loadgen/build-c.js';
+import { buildIfStale } from '../../src/loadgen/build-c.js';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
+import { compilerOrSkip, closedPort } from './fixtures/c-tools.js';
 
-const cc = findCompiler();
-if (!cc) {
-  if (process.env.CI === 'true') throw new Error('no C compiler (cc) in CI: bench/floor/pingpong.c cannot be built');
-  console.log('skipping pingpong floor test: no C compiler (cc) on this machine');
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
+const cc = compilerOrSkip('the pingpong floor');
 
 describe.skipIf(!cc)('loopback ping-pong floor tool', () => {
   const build = () => buildIfStale({
@@ -31,7 +19,7 @@ describe.skipIf(!cc)('loopback ping-pong floor tool', () => {
 
   it('times every planned message and prints monotone percentiles', async () => {
     const bin = build();
-    const port = await freePort();
+    const port = await closedPort();
     const server = spawn(bin, ['server', String(port)], { stdio: 'ignore' });
     try {
       await new Promise((r) => setTimeout(r, 200));
@@ -58,7 +46,7 @@ describe.skipIf(!cc)('loopback ping-pong floor tool', () => {
     const u = spawnSync(bin, ['client', '1'], { encoding: 'utf8' });
     expect(u.status).toBe(2);
     expect(u.stderr).toMatch(/usage: pingpong/);
-    const port = await freePort();
+    const port = await closedPort();
     const c = spawnSync(bin, ['client', String(port), '100', '1'], { encoding: 'utf8' });
     expect(c.status).toBe(1);
     expect(c.stderr).toMatch(/connect/);

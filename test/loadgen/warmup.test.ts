@@ -8,9 +8,10 @@ import { RateProfile } from '../../src/loadgen/profile.js';
 import { decodeHistogram } from '../../src/loadgen/histogram.js';
 import { validateOptions } from '../../src/loadgen/runner.js';
 import { DEFAULT_OPTIONS } from '../../src/loadgen/types.js';
-import { buildOrdergen, findCompiler, runNativeLoadgen } from '../../src/loadgen/native.js';
+import { buildOrdergen, runNativeLoadgen } from '../../src/loadgen/native.js';
 import { startTestServer, type TestServer } from '../server/helpers/server.js';
 import { FakeConnection, VirtualTime } from './fixtures/virtual.js';
+import { compilerOrSkip } from './fixtures/c-tools.js';
 
 describe('warm-up in the TS scheduler', () => {
   async function run(warmupMs: number) {
@@ -50,11 +51,7 @@ describe('warm-up in the TS scheduler', () => {
   });
 });
 
-const cc = findCompiler();
-if (!cc) {
-  if (process.env.CI === 'true') throw new Error('no C compiler (cc) in CI: the native load generator cannot be built');
-  console.log('skipping the native warm-up test: no C compiler (cc) on this machine');
-}
+const cc = compilerOrSkip('the native warm-up');
 
 describe.skipIf(!cc)('warm-up in the native generator', () => {
   let srv: TestServer;
