@@ -1,6 +1,7 @@
 // The REST audit lines written by routes.ts's AuditLog (template strings, one write per
 // few ms) are byte-identical to the server logger's own `logger.info(fields, msg)` lines.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,11 +88,15 @@ describe('REST audit log', () => {
 
   it('an asynchronous destination gets the batch through its own write', async () => {
     const file = tmpLog();
-    const logger = pino({ base: undefined }, pino.destination({ dest: file, sync: false }));
+    // sonic-boom opens an async destination in the background: the file does not exist until
+    // 'ready', so wait for it (CI once read the path before the open had happened: ENOENT).
+    const dest = pino.destination({ dest: file, sync: false });
+    await once(dest, 'ready');
+    const logger = pino({ base: undefined }, dest);
     const audit = new AuditLog(logger);
     audit.placed('01M8REFCCCKGB3FQAGE36T01C7', 4294967297, 'BTCUSD', 'sell', 'limit', 1, 2, 'active', 0);
     audit.flush();
-    for (let i = 0; i < 200 && !readFileSync(file, 'utf8').includes('\n'); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && !(existsSync(file) && readFileSync(file, 'utf8').includes('\n')); i++) await new Promise((r) => setTimeout(r, 10));
     expect(JSON.parse(readFileSync(file, 'utf8').trim())).toMatchObject({ order_id: '01M8REFCCCKGB3FQAGE36T01C7', msg: 'Order placed' });
   });
 });
