@@ -36,7 +36,8 @@ export interface ShardSink {
    *  of `u8` (the ring's data; valid only during the call). Called in submission order;
    *  `final` on the command's last part. `tDone`: epoch ms when its engine call returned. */
   onResult(shard: number, token: number, tDone: number, u8: Uint8Array, evOff: number, n: number, final: boolean): void;
-  /** After each poll batch of one shard (flush per-connection output, corked). */
+  /** After each poll batch of one shard (flush per-connection output, corked). Inline mode:
+   *  once per flush(), after every shard it ran, with the id of the last that delivered. */
   onDrainEnd(shard: number): void;
   /** The shard died: every command still in flight on it will never complete. */
   onShardDown(shard: number, reason: string, symbols: string[]): void;
@@ -202,14 +203,15 @@ export class ShardPool {
    * full. Re-entrant calls (a result handler that submits and flushes) are folded into the
    * running loop. An engine error marks the shard down, as a dead worker would.
    */
-  private runInline(h: ShardHandle): void {
+  private runInline(h: ShardHandle): number {
     const core = h.core!;
-    if (h.inlineRunning) return;
+    if (h.inlineRunning) return 0;
     h.inlineRunning = true;
+    let delivered = 0;
     try {
       for (;;) {
         core.drain();
-        this.pollShard(h);
+        delivered += this.pollShard(h, false);
         if (!core.blocked && !core.inRing.readable) break;
       }
     } catch (err) {
@@ -217,6 +219,7 @@ export class ShardPool {
     } finally {
       h.inlineRunning = false;
     }
+    return delivered;
   }
 
   private spawn(h: ShardHandle, file: string, timeoutMs: number): Promise<void> {
@@ -362,13 +365,18 @@ export class ShardPool {
   flush(): void {
     if (this.dirtyCount === 0) return;
     this.dirtyCount = 0;
+    let lastDelivered = -1;
     for (const h of this.shards) {
       if (h.dirty) {
         h.dirty = false;
         h.inRing.publish();
-        if (h.core && h.state === 'up') this.runInline(h);
+        if (h.core && h.state === 'up' && this.runInline(h) > 0) lastDelivered = h.id;
       }
     }
+    // Inline: one onDrainEnd per flush, after every shard ran. A connection with reports
+    // from two shards then gets one socket write, not one per shard (a loopback send costs
+    // ~25 µs of this VM's CPU: SHARDS=2 inline measured ~0.7 µs/order more than SHARDS=1).
+    if (lastDelivered >= 0) this.endDrain(lastDelivered);
   }
 
   /**
@@ -376,7 +384,7 @@ export class ShardPool {
    * (types.ts, outbound ring); it is split per command at outcome events, one onResult per
    * command run (`final` on a command's last run). Cost: one scan of the event type bytes.
    */
-  private pollShard(h: ShardHandle): number {
+  private pollShard(h: ShardHandle, endDrain = true): number {
     const ring = h.outRing;
     const dv = ring.dv;
     const u8 = ring.u8;
@@ -400,14 +408,16 @@ export class ShardPool {
       if (complete) h.inflight--;
       this.deliver(sink, id, token, tDone, u8, ev0 + start * EVT_SIZE, nEv - start, complete);
     });
-    if (n > 0) {
-      try {
-        sink.onDrainEnd(id);
-      } catch (err) {
-        this.opts.logger.error({ shard: id, err: String((err as Error)?.stack ?? err) }, 'drain handler failed');
-      }
-    }
+    if (n > 0 && endDrain) this.endDrain(id);
     return n;
+  }
+
+  private endDrain(id: number): void {
+    try {
+      this.opts.sink.onDrainEnd(id);
+    } catch (err) {
+      this.opts.logger.error({ shard: id, err: String((err as Error)?.stack ?? err) }, 'drain handler failed');
+    }
   }
 
   /** One sink call; a throwing handler (a bug) is logged and costs only its own command. */
