@@ -8,7 +8,8 @@
  *
  *   node dist/bench/e2e.js [--quick] [--rates 10000,50000,...] [--step-seconds N]
  *        [--budget-us N] [--connections N] [--threads N] [--orders-per-frame N] [--batch-us N]
- *        [--shard-mode worker|inline] [--generator native|ts] [--rt-priority P] [--json]
+ *        [--shard-mode worker|inline] [--generator native|ts] [--rt-priority P]
+ *        [--floor-seconds N] [--json]
  *
  * Generator: `native` (default) is the C engine bench/ordergen/ordergen.c (src/loadgen/
  * native.ts builds it with cc on demand): one thread, epoll + timerfd, replies read as they
@@ -23,7 +24,9 @@
  * is not a rate the server carries).
  *
  * Server and generator share the machine; the generator's warnings say when it, not the
- * server, was the limit.
+ * server, was the limit. Each step records the hypervisor steal it ran under, and the run
+ * measures the machine's loopback floor once (bench/floor/run.ts) at the rate nearest 100k:
+ * on a shared VM the p99 over that floor compares across runs, the p99 alone does not.
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -34,6 +37,7 @@ import type { LoadgenOptions } from '../src/loadgen/types.js';
 import { DEFAULT_BATCH_US, DEFAULT_OPTIONS } from '../src/loadgen/types.js';
 import type { LoadgenReport } from '../src/loadgen/report.js';
 import { startBenchServer, procCpuMs } from './e2e-server.js';
+import { runFloor, type FloorResult } from './floor/run.js';
 
 export interface StepResult {
   target_rate: number;
@@ -63,6 +67,9 @@ export interface StepResult {
   server_cpu_us_per_order: number | null;
   /** Generator process CPU time per acked order, µs. */
   generator_cpu_us_per_order: number;
+  /** Hypervisor steal during the step, % of the machine's CPU time (loadgen report); null
+   *  where the OS does not report it. */
+  machine_steal_percent?: number | null;
   within_budget: boolean;
   sustained: boolean;
   warnings: string[];
@@ -105,6 +112,12 @@ export interface E2eResult {
   /** cores x 1e6 / (server + generator µs per order): the rate the machine's CPU could carry
    *  if nothing else ran — a projection from measured costs, not a measured rate. */
   projected_cpu_bound_rate: number | null;
+  /** The loopback floor (bench/floor/run.ts: a C echo, no server work) at the rate nearest
+   *  100k and the same batching, run once before the steps; null when skipped. */
+  floor?: FloorResult | { error: string } | null;
+  /** at_100k's corrected p99 over the floor's p99, when both ran at the same rate: the
+   *  server's share of the tail, comparable across runs on a noisy host. */
+  p99_over_floor_at_100k?: number | null;
 }
 
 
@@ -126,6 +139,9 @@ export interface E2eOptions {
   generator?: 'native' | 'ts';
   /** Native generator only: SCHED_FIFO priority of its send loop (0/undefined = off). */
   rtPriority?: number;
+  /** Seconds of the loopback floor run (bench/floor/run.ts); 0 = skip. Default: the step
+   *  length, at most 5. */
+  floorSeconds?: number;
   log?: (s: string) => void;
 }
 
@@ -153,6 +169,7 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
     generator_cpu_percent: Math.round(report.generator.cpu_percent * 10) / 10,
     server_cpu_us_per_order: serverCpuMs !== null && c.acked > 0 ? Math.round((serverCpuMs * 1000 * 100) / c.acked) / 100 : null,
     generator_cpu_us_per_order: c.acked > 0 ? Math.round(((report.generator.cpu_percent / 100) * report.total_s * 1e6 * 100) / c.acked) / 100 : 0,
+    machine_steal_percent: report.generator.machine_steal_percent === null ? null : Math.round(report.generator.machine_steal_percent * 10) / 10,
     within_budget: sustained && l.p99 <= budgetUs,
     sustained,
     warnings: report.warnings,
@@ -180,10 +197,22 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const steps: StepResult[] = [];
   const batch = { batchUs };
   const warmup = o.warmupSeconds ?? 1;
+  let floor: FloorResult | { error: string } | null = null;
   try {
     log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}${rt.rtPriority ? ` SCHED_FIFO ${rt.rtPriority}` : ''}, batch ${batchUs} µs)`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
     await gen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
+    const floorRate = [...o.rates].sort((a, b) => Math.abs(a - 100_000) - Math.abs(b - 100_000))[0] ?? 100_000;
+    const floorSeconds = o.floorSeconds ?? Math.min(5, o.stepSeconds);
+    if (floorSeconds > 0) {
+      try {
+        floor = await runFloor({ rate: floorRate, seconds: floorSeconds, batchUs });
+        log(`  floor ${floorRate}/s (C echo, batch ${batchUs} µs): p50 ${floor.p50_us} µs  p99 ${floor.p99_us} µs  p99.9 ${floor.p999_us} µs  steal ${floor.machine_steal_percent ?? '?'}%`);
+      } catch (err) {
+        floor = { error: (err as Error).message.split('\n')[0]! };
+        log(`  floor: not measured (${floor.error})`);
+      }
+    }
     for (const rate of o.rates) {
       const cpu0 = await procCpuMs(server.pid);
       const t0 = performance.now();
@@ -198,7 +227,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
       steps.push(s);
       log(
         `  ${String(rate).padStart(7)}/s: achieved ${s.achieved_rate}/s acked ${s.ack_rate}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  ` +
-          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  shed ${s.system_rejects}  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
+          `p99.9 ${s.p999_us} µs  max ${s.max_us} µs  timeouts ${s.timeouts}  shed ${s.system_rejects}  steal ${s.machine_steal_percent ?? '?'}%  server CPU ${serverCpu ?? '?'}% (${s.server_cpu_us_per_order ?? '?'} µs/order, generator ${s.generator_cpu_us_per_order} µs/order)  ` +
           `${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'NOT sustained'}${s.warnings.length ? `  [${s.warnings.length} generator warnings]` : ''}`,
       );
       // Past saturation higher steps only queue: stop at the first step not sustained. A
@@ -236,6 +265,9 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     server_cpu_us_per_order: top?.server_cpu_us_per_order ?? null,
     generator_cpu_us_per_order: top?.generator_cpu_us_per_order ?? null,
     projected_cpu_bound_rate: null,
+    floor,
+    p99_over_floor_at_100k: near && floor && 'p99_us' in floor && floor.rate === near.target_rate && floor.p99_us > 0
+      ? Math.round((near.p99_us / floor.p99_us) * 100) / 100 : null,
   };
   if (res.server_cpu_us_per_order !== null && res.generator_cpu_us_per_order !== null) {
     const per = res.server_cpu_us_per_order + res.generator_cpu_us_per_order;
@@ -250,7 +282,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     options: {
       rates: { type: 'string' }, 'step-seconds': { type: 'string' }, 'warmup-seconds': { type: 'string' }, 'budget-us': { type: 'string' }, connections: { type: 'string' },
       threads: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
-      'shard-mode': { type: 'string' }, generator: { type: 'string' }, 'rt-priority': { type: 'string' },
+      'shard-mode': { type: 'string' }, generator: { type: 'string' }, 'rt-priority': { type: 'string' }, 'floor-seconds': { type: 'string' },
     },
   });
   const n = (k: string, d: number): number => (values[k] !== undefined ? Number(values[k]) : d);
@@ -272,6 +304,7 @@ export function e2eOptionsFromArgs(argv: string[], quick: boolean): E2eOptions {
     shardMode: values['shard-mode'] === 'inline' ? 'inline' : 'worker',
     generator: values.generator === 'ts' ? 'ts' : 'native',
     ...(values['rt-priority'] !== undefined ? { rtPriority: Number(values['rt-priority']) } : {}),
+    ...(values['floor-seconds'] !== undefined ? { floorSeconds: Number(values['floor-seconds']) } : {}),
   };
 }
 

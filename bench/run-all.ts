@@ -111,6 +111,11 @@ export function figuresOf(r: SuiteRecord): Record<string, Figure> {
       f[`e2e.p99_us_at_${r.e2e.at_100k.target_rate}`] = fig(r.e2e.at_100k.p99_us, 'µs', 'lower');
       f[`e2e.p50_us_at_${r.e2e.at_100k.target_rate}`] = fig(r.e2e.at_100k.p50_us, 'µs', 'lower');
     }
+    const fl = r.e2e.floor;
+    if (fl && 'p99_us' in fl) f[`floor.p99_us_at_${fl.rate}`] = fig(fl.p99_us, 'µs', 'lower');
+    if (r.e2e.p99_over_floor_at_100k != null && r.e2e.at_100k) {
+      f[`e2e.p99_over_floor_at_${r.e2e.at_100k.target_rate}`] = fig(r.e2e.p99_over_floor_at_100k, 'x', 'lower');
+    }
   }
   if (r.rest && 'requests_per_sec' in r.rest) f['rest.requests_per_sec'] = fig(r.rest.requests_per_sec, 'req/s', 'higher');
   if (r.fanout && 'messages_missed' in r.fanout) {
@@ -133,8 +138,13 @@ function summary(r: SuiteRecord): string {
   if (r.e2e && 'steps' in r.e2e) {
     lines.push(`  e2e     binary order entry, generator ${r.e2e.generator ?? 'ts'}, ${r.e2e.connections} connections, <= ${r.e2e.orders_per_frame} orders/frame, ${r.e2e.step_seconds} s steps, p99 budget ${r.e2e.budget_p99_us} µs`);
     for (const s of r.e2e.steps) {
-      lines.push(`          ${String(s.target_rate).padStart(7)}/s -> acked ${String(s.ack_rate).padStart(7)}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  p99.9 ${s.p999_us} µs  max ${s.max_us} µs  (uncorrected p99 ${s.p99_uncorrected_us} µs)  server CPU ${s.server_cpu_percent}%  ${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'not sustained'}`);
+      lines.push(`          ${String(s.target_rate).padStart(7)}/s -> acked ${String(s.ack_rate).padStart(7)}/s  p50 ${s.p50_us} µs  p99 ${s.p99_us} µs  p99.9 ${s.p999_us} µs  max ${s.max_us} µs  (uncorrected p99 ${s.p99_uncorrected_us} µs)  server CPU ${s.server_cpu_percent}%  steal ${s.machine_steal_percent ?? '?'}%  ${s.within_budget ? 'held' : s.sustained ? 'over budget' : 'not sustained'}`);
     }
+    const fl = r.e2e.floor;
+    if (fl && 'p99_us' in fl) {
+      lines.push(`          floor (C echo) ${fl.rate}/s: p50 ${fl.p50_us} µs  p99 ${fl.p99_us} µs  p99.9 ${fl.p999_us} µs  steal ${fl.machine_steal_percent ?? '?'}%` +
+        (r.e2e.p99_over_floor_at_100k != null ? `; e2e p99 at that rate = ${r.e2e.p99_over_floor_at_100k}x the floor` : ''));
+    } else if (fl) lines.push(`          floor: not measured (${fl.error})`);
     lines.push(`          highest rate within budget ${r.e2e.highest_rate_within_budget}/s; highest sustained ${r.e2e.highest_sustained_rate}/s`);
     lines.push(`          CPU per order: server ${r.e2e.server_cpu_us_per_order ?? '?'} µs + generator ${r.e2e.generator_cpu_us_per_order ?? '?'} µs -> ${r.meta.cores} cores could carry ~${r.e2e.projected_cpu_bound_rate ?? '?'}/s (projection)`);
   } else if (r.e2e) lines.push(`  e2e     ERROR ${r.e2e.error}`);

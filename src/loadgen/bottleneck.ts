@@ -8,6 +8,7 @@
  * thread's event-loop utilisation, and the whole machine's idle share (os.cpus deltas).
  * Thresholds are constants here so the report can state them.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export const LAG_P99_LIMIT_US = 1_000; // 1 ms
@@ -15,6 +16,9 @@ export const ACHIEVED_MIN_RATIO = 0.95;
 /** Orders one scheduler tick sends at most (scheduler.ts MAX_PER_TICK). */
 export const SEND_BUDGET = 2048;
 export const MACHINE_IDLE_MIN = 0.05;
+/** Hypervisor steal above this share of the machine's CPU time is reported: on a shared VM
+ *  the host's other tenants then set the latency tail as much as the server does. */
+export const STEAL_WARN = 0.02;
 
 export interface GeneratorLoad {
   /** Generator process CPU over the run, in % of ONE core (200 = two cores busy). */
@@ -23,6 +27,9 @@ export interface GeneratorLoad {
   threadElu: number[];
   /** Share of all the machine's CPU time that was idle during the run, 0..1. */
   machineIdle: number;
+  /** Share of it the hypervisor gave to other guests (steal), 0..1; null where the OS does
+   *  not report steal (only Linux's /proc/stat does). */
+  machineSteal?: number | null;
   cores: number;
 }
 
@@ -60,6 +67,13 @@ export function detectBottleneck(i: BottleneckInput): string[] {
         `${fmt(i.load.cpuPercent)}% of one core; server and generator compete for the same cores`,
     );
   }
+  const steal = i.load.machineSteal;
+  if (steal !== undefined && steal !== null && steal >= STEAL_WARN) {
+    w.push(
+      `hypervisor steal was ${fmt(steal * 100)}% of the machine's CPU time: this VM's vCPUs waited for other guests, ` +
+        `so the latency tail measures the host as much as the server (compare bench/floor/pingpong.c at the same rate)`,
+    );
+  }
   if (i.windowFull > 0) {
     w.push(`${i.windowFull} planned orders not sent: a connection's in-flight window was full (server seconds behind)`);
   }
@@ -70,13 +84,32 @@ function fmt(x: number): string {
   return x >= 100 ? x.toFixed(0) : x.toFixed(1);
 }
 
-/** Snapshot for machine idle share: sums of os.cpus() times. */
+/** Snapshot for the machine's idle and steal shares, in clock ticks (or ms: os.cpus). */
 export interface CpuTimes {
   idle: number;
   total: number;
+  /** null: the OS does not report steal. */
+  steal: number | null;
 }
 
+/**
+ * Linux: the first line of /proc/stat (user nice system idle iowait irq softirq steal; guest
+ * time is already inside user), so softirq (loopback TCP's receive work) and steal count in
+ * the total; idle includes iowait. Elsewhere os.cpus(), which has neither softirq nor steal.
+ */
 export function machineTimes(): CpuTimes {
+  try {
+    const text = readFileSync('/proc/stat', 'latin1');
+    const f = text.slice(0, text.indexOf('\n')).trim().split(/\s+/);
+    if (f[0] === 'cpu' && f.length >= 9) {
+      const v = f.slice(1, 9).map(Number);
+      if (v.every((x) => Number.isFinite(x))) {
+        return { idle: v[3]! + v[4]!, total: v.reduce((a, x) => a + x, 0), steal: v[7]! };
+      }
+    }
+  } catch {
+    // not Linux (or /proc not mounted): fall through
+  }
   let idle = 0;
   let total = 0;
   for (const c of os.cpus()) {
@@ -84,12 +117,19 @@ export function machineTimes(): CpuTimes {
     idle += t.idle;
     total += t.user + t.nice + t.sys + t.idle + t.irq;
   }
-  return { idle, total };
+  return { idle, total, steal: null };
 }
 
 export function idleShare(a: CpuTimes, b: CpuTimes): number {
   const dt = b.total - a.total;
   return dt > 0 ? (b.idle - a.idle) / dt : 1;
+}
+
+/** Steal share between two snapshots, 0..1; null when either has no steal figure. */
+export function stealShare(a: CpuTimes, b: CpuTimes): number | null {
+  if (a.steal === null || b.steal === null) return null;
+  const dt = b.total - a.total;
+  return dt > 0 ? (b.steal - a.steal) / dt : 0;
 }
 
 /** Process CPU (all threads) between two process.cpuUsage() readings over wallMs, in % of one core. */

@@ -29,7 +29,7 @@ import type { Histogram, LatencySummaryUs } from './histogram.js';
 import { hdrIndex } from '../util/hdr-index.js';
 import { buildOutput, validateOptions } from './runner.js';
 import type { LiveStatus, RunHandle, RunHooks, RunOutput } from './runner.js';
-import { idleShare, machineTimes } from './bottleneck.js';
+import { idleShare, machineTimes, stealShare } from './bottleneck.js';
 import type { Counters, LoadgenOptions, WorkerResult } from './types.js';
 
 export const ORDERGEN_SOURCE = path.join(REPO_ROOT, 'bench', 'ordergen', 'ordergen.c');
@@ -212,7 +212,8 @@ export function startNativeLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}, x
         reject(new Error(stderr.trim() || `ordergen exited (${code ?? sig}) without a result`));
         return;
       }
-      resolve(nativeOutput(opts, r, { startedAt, idle: idleShare(mach0, machineTimes()) }));
+      const mach1 = machineTimes();
+      resolve(nativeOutput(opts, r, { startedAt, idle: idleShare(mach0, mach1), steal: stealShare(mach0, mach1) }));
     });
   });
   return {
@@ -224,7 +225,7 @@ export function startNativeLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}, x
 }
 
 /** Report (runner.ts buildOutput) from a native result line. */
-export function nativeOutput(opts: LoadgenOptions, r: NativeResult, env: { startedAt: string; idle: number }): RunOutput {
+export function nativeOutput(opts: LoadgenOptions, r: NativeResult, env: { startedAt: string; idle: number; steal?: number | null }): RunOutput {
   const cpu = r.total_ms > 0 ? (r.cpu_ms.total / r.total_ms) * 100 : 0;
   const wr: WorkerResult = {
     workerIndex: 0,
@@ -238,7 +239,7 @@ export function nativeOutput(opts: LoadgenOptions, r: NativeResult, env: { start
     rejectReasons: r.reject_reasons,
     errorKinds: r.error_kinds,
   };
-  const out = buildOutput({ ...opts, threads: 1, batchUs: r.batch_us }, [wr], { cpu, idle: env.idle, transport: NATIVE_TRANSPORT, startedAt: env.startedAt }, {
+  const out = buildOutput({ ...opts, threads: 1, batchUs: r.batch_us }, [wr], { cpu, idle: env.idle, steal: env.steal ?? null, transport: NATIVE_TRANSPORT, startedAt: env.startedAt }, {
     corrected: histogramFromNative(r.histograms.corrected),
     uncorrected: histogramFromNative(r.histograms.uncorrected),
     lag: histogramFromNative(r.histograms.lag),

@@ -43,6 +43,9 @@ export interface LoadgenReport {
     cpu_percent: number;
     thread_elu: number[];
     machine_idle_percent: number;
+    /** Hypervisor steal over the run, % of the machine's CPU time; null where the OS does not
+     *  report it (bottleneck.ts machineTimes). */
+    machine_steal_percent: number | null;
     cores: number;
   };
   reject_reasons: Record<string, number>;
@@ -106,7 +109,8 @@ export function formatHuman(r: LoadgenReport): string {
   const elu = r.generator.thread_elu.map((e) => `${Math.round(e * 100)}%`).join(' ');
   lines.push(
     `  generator  CPU ${dec(r.generator.cpu_percent)}% of one core; loop utilisation ${elu || '-'} (polling counts as busy); ` +
-      `machine idle ${dec(r.generator.machine_idle_percent)}% of ${r.generator.cores} cores`,
+      `machine idle ${dec(r.generator.machine_idle_percent)}% of ${r.generator.cores} cores` +
+      (r.generator.machine_steal_percent === null ? '' : `, hypervisor steal ${dec(r.generator.machine_steal_percent)}%`),
   );
   const reasons = Object.entries(r.reject_reasons);
   if (reasons.length) lines.push(`  rejects by reason  ${reasons.map(([k, v]) => `${k}: ${int(v)}`).join(', ')}`);

@@ -27,7 +27,7 @@ import type { Histogram, LatencySummaryUs } from './histogram.js';
 import { DEFAULT_BATCH_US, addCounters, zeroCounters } from './types.js';
 import type { Counters, LoadgenOptions, ProgressMsg, ReadyMsg, WorkerResult, WorkerTask } from './types.js';
 import { RateProfile } from './profile.js';
-import { cpuPercent, detectBottleneck, idleShare, machineTimes } from './bottleneck.js';
+import { cpuPercent, detectBottleneck, idleShare, machineTimes, stealShare } from './bottleneck.js';
 import { latencyBlock } from './report.js';
 import type { LoadgenReport, MergedHistograms } from './report.js';
 
@@ -229,8 +229,8 @@ export function startLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}): RunHan
     .then((rs) => {
       const wallMs = started ? performance.now() - startWall : 0;
       const cpu = cpuPercent(cpu0, process.cpuUsage(), wallMs);
-      const idle = idleShare(mach0, machineTimes());
-      return buildOutput(opts, rs, { cpu, idle, transport: hooks.transportName ?? 'ws + binary protocol v1 (orders framed in place, src/protocol layouts)', startedAt });
+      const mach1 = machineTimes();
+      return buildOutput(opts, rs, { cpu, idle: idleShare(mach0, mach1), steal: stealShare(mach0, mach1), transport: hooks.transportName ?? 'ws + binary protocol v1 (orders framed in place, src/protocol layouts)', startedAt });
     })
     .finally(async () => {
       if (progressTimer) clearInterval(progressTimer);
@@ -280,6 +280,8 @@ export function runLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}): Promise<
 export interface RunEnv {
   cpu: number;
   idle: number;
+  /** Hypervisor steal share over the run (bottleneck.ts stealShare); null: not reported. */
+  steal?: number | null;
   transport: string;
   startedAt: string;
 }
@@ -320,6 +322,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
     cpuPercent: env.cpu,
     threadElu: rs.map((r) => r.elu),
     machineIdle: env.idle,
+    machineSteal: env.steal ?? null,
     cores: os.cpus().length,
   };
   const stoppedEarly = counters.planned < profile.total;
@@ -361,6 +364,7 @@ export function buildOutput(opts: LoadgenOptions, rs: WorkerResult[], env: RunEn
       cpu_percent: env.cpu,
       thread_elu: load.threadElu,
       machine_idle_percent: env.idle * 100,
+      machine_steal_percent: env.steal === undefined || env.steal === null ? null : env.steal * 100,
       cores: load.cores,
     },
     reject_reasons: rejectReasons,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { detectBottleneck } from '../../src/loadgen/bottleneck.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { detectBottleneck, idleShare, machineTimes, stealShare, STEAL_WARN } from '../../src/loadgen/bottleneck.js';
 
 const calm = { load: { cpuPercent: 30, threadElu: [0.3], machineIdle: 0.5, cores: 2 }, lagP99Us: 50, plannedRate: 1000, achievedRate: 1000, windowFull: 0, saturatedTicks: 0 };
 
@@ -21,5 +22,29 @@ describe('self-bottleneck detection', () => {
   });
   it('flags a full in-flight window', () => {
     expect(detectBottleneck({ ...calm, windowFull: 7 }).join()).toMatch(/7 planned orders not sent/);
+  });
+  it('flags hypervisor steal at or above the threshold, and not when unknown', () => {
+    expect(detectBottleneck({ ...calm, load: { ...calm.load, machineSteal: STEAL_WARN / 2 } })).toEqual([]);
+    expect(detectBottleneck({ ...calm, load: { ...calm.load, machineSteal: null } })).toEqual([]);
+    expect(detectBottleneck({ ...calm, load: { ...calm.load, machineSteal: 0.25 } }).join()).toMatch(/hypervisor steal was 25\.0% of the machine's CPU time/);
+  });
+  it('reads idle and steal shares from snapshots (Linux: /proc/stat, steal in the total)', () => {
+    const a = { idle: 100, total: 1000, steal: 10 };
+    const b = { idle: 400, total: 2000, steal: 260 };
+    expect(idleShare(a, b)).toBeCloseTo(0.3);
+    expect(stealShare(a, b)).toBeCloseTo(0.25);
+    expect(stealShare(a, { ...b, steal: null })).toBeNull();
+    const t = machineTimes();
+    expect(t.total).toBeGreaterThan(0);
+    expect(t.idle).toBeLessThanOrEqual(t.total);
+    if (existsSync('/proc/stat')) {
+      // the same fields as the kernel's aggregate line: user..steal
+      const f = readFileSync('/proc/stat', 'latin1').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+      expect(t.steal).not.toBeNull();
+      expect(t.steal!).toBeGreaterThanOrEqual(f[7]!);
+      expect(t.total).toBeGreaterThanOrEqual(f.reduce((x, y) => x + y, 0));
+    } else {
+      expect(t.steal).toBeNull();
+    }
   });
 });

@@ -79,6 +79,13 @@ describe.skipIf(!cc)('native ordergen against the real server', () => {
     expect(report.transport).toMatch(/native C ordergen/);
     expect(report.threads).toBe(1);
     expect(report.generator.cpu_percent).toBeGreaterThan(0);
+    // Linux reports hypervisor steal (/proc/stat); a share of the machine's time, like idle.
+    if (process.platform === 'linux') {
+      expect(report.generator.machine_steal_percent).not.toBeNull();
+      expect(report.generator.machine_steal_percent!).toBeGreaterThanOrEqual(0);
+      expect(report.generator.machine_steal_percent! + report.generator.machine_idle_percent).toBeLessThanOrEqual(100);
+      expect(formatHuman(report)).toMatch(/hypervisor steal \d/);
+    }
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress[0]!.counters.sent).toBeGreaterThan(0);
     expect(formatHuman(report)).toMatch(/ack corrected/);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { buildIfStale } from '../../src/loadgen/build-c.js';
 import { REPO_ROOT } from '../../src/loadgen/paths.js';
 import { compilerOrSkip, closedPort } from './fixtures/c-tools.js';
+import { parseFloorLine, runFloor } from '../../bench/floor/run.js';
 
 const cc = compilerOrSkip('the pingpong floor');
 
@@ -50,5 +51,21 @@ describe.skipIf(!cc)('loopback ping-pong floor tool', () => {
     const c = spawnSync(bin, ['client', String(port), '100', '1'], { encoding: 'utf8' });
     expect(c.status).toBe(1);
     expect(c.stderr).toMatch(/connect/);
+  });
+});
+
+describe.skipIf(!cc)('same-run floor (bench/floor/run.ts)', () => {
+  it('runs the echo at a rate and reports percentiles and the steal it ran under', async () => {
+    const f = await runFloor({ rate: 2000, seconds: 1, batchUs: 400 });
+    expect(f.messages).toBe(2000);
+    expect(f.p50_us).toBeLessThanOrEqual(f.p99_us);
+    expect(f.p99_us).toBeLessThanOrEqual(f.p999_us);
+    expect(f.p999_us).toBeLessThanOrEqual(f.max_us);
+    expect(f).toMatchObject({ tool: 'bench/floor/pingpong.c', rate: 2000, seconds: 1, batch_us: 400 });
+    if (process.platform === 'linux') expect(f.machine_steal_percent).toBeGreaterThanOrEqual(0);
+  });
+  it('parses only a complete result line', () => {
+    expect(parseFloorLine('rate 100 n 100  corrected p50 1 p90 2 p99 3 p99.9 4 max 5 us | uncorrected p50 1 p99 2')).toMatchObject({ messages: 100, p99_us: 3, p99_uncorrected_us: 2 });
+    expect(parseFloorLine('rate 100 n 100  corrected p50 1 p90 2')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatHuman } from '../../src/loadgen/report.js';
 import { startFakeExchange } from './fixtures/fake-exchange.js';
 import type { FakeExchange } from './fixtures/fake-exchange.js';
 import { runLoadgen } from '../../src/loadgen/runner.js';
@@ -58,6 +59,13 @@ describe('fan-out over piscina worker threads', () => {
     });
     expect(report.threads).toBe(2);
     expect(report.generator.thread_elu).toHaveLength(2);
+    // Linux reports hypervisor steal (/proc/stat); a share of the machine's time, like idle.
+    if (process.platform === 'linux') {
+      expect(report.generator.machine_steal_percent).not.toBeNull();
+      expect(report.generator.machine_steal_percent!).toBeGreaterThanOrEqual(0);
+      expect(report.generator.machine_steal_percent! + report.generator.machine_idle_percent).toBeLessThanOrEqual(100);
+      expect(formatHuman(report)).toMatch(/hypervisor steal \d/);
+    }
     expect(report.connections).toBe(4);
     expect(report.counters.planned).toBe(600);
     expect(report.counters.sent).toBe(600);
