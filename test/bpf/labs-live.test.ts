@@ -79,12 +79,18 @@ describe('bpftrace labs live against simex under load', () => {
     expect(r.stdout).toMatch(/@added\[\d+, \d+, [01]\]: [1-9]/);
   });
 
-  it('event-loop-stalls (libuv uprobes): poll and busy histograms per thread', async (ctx) => {
+  it('event-loop-stalls (epoll tracepoints + libuv uprobes): poll, busy and I/O-callback histograms per thread', async (ctx) => {
     if (skip) return ctx.skip();
     const r = await lab('event-loop-stalls', 2);
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toMatch(/@poll_wait_us\[\d+\]:\s*\n\[\d/);
     expect(r.stdout).toMatch(/@busy_us\[\d+\]:\s*\n\[\d/);
+    // The uWS handlers run inside uv__io_poll after epoll returns: the main thread (tid =
+    // pid) under load shows that callback time separately, and epoll waits as its idle time.
+    const main = srv!.pid;
+    expect(tids(r.stdout, 'io_callbacks_us')).toContain(main);
+    expect(tids(r.stdout, 'poll_wait_us')).toContain(main);
+    expect(tids(r.stdout, 'busy_us')).toContain(main);
   });
 
   it('gc-pressure (V8 Heap uprobes): collections with pause times', async (ctx) => {
