@@ -48,6 +48,17 @@ export function compareRuns(prev: RecordedRun, next: RecordedRun): string {
   if ((prev.meta.shard_mode ?? 'worker') !== (next.meta.shard_mode ?? 'worker')) lines.push('note: the runs used different SHARD_MODEs');
   if (!sameGenerator(prev.meta, next.meta)) lines.push('note: the runs used different e2e load generators (native vs ts); e2e ratios compare different tools');
   if (prev.meta.quick !== next.meta.quick) lines.push('note: one run is --quick and the other is not; ratios compare different workloads');
+  // The loopback floor (bench/floor/run.ts) measures the host, not simex: when it moved, the
+  // latency ratios mostly say how busy the host's other tenants were.
+  for (const n of Object.keys(next.figures)) {
+    if (!n.startsWith('floor.p99_us_at_')) continue;
+    const a = prev.figures[n];
+    const b = next.figures[n]!;
+    if (a && a.value > 0 && b.value > 0 && Math.max(a.value / b.value, b.value / a.value) >= 1.5) {
+      lines.push(`note: the loopback floor's p99 moved ${(b.value / a.value).toFixed(2)}x (${Math.round(a.value)} -> ${Math.round(b.value)} µs): ` +
+        'host conditions changed; compare e2e.p99_over_floor_* rather than raw latency');
+    }
+  }
   const names = Object.keys(next.figures);
   const w = Math.max(6, ...names.map((n) => n.length));
   lines.push(`${'figure'.padEnd(w)}  ${'previous'.padStart(14)}  ${'current'.padStart(14)}  ratio`);

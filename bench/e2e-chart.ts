@@ -35,7 +35,8 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
   const xStep = [1, 2, 5, 10].map((m) => m * mag).find((st) => raw / st <= 8)!;
   const xticks = Math.ceil(raw / xStep);
   const xMax = xticks * xStep;
-  const vals = steps.flatMap((s) => series.map((x) => Number(s[x.key]))).filter((v) => v > 0);
+  const floor = r.floor && 'p99_us' in r.floor ? r.floor : null;
+  const vals = [...steps.flatMap((s) => series.map((x) => Number(s[x.key]))), ...(floor ? [floor.p50_us, floor.p99_us] : [])].filter((v) => v > 0);
   const yLo = Math.pow(10, Math.floor(Math.log10(Math.max(1, Math.min(r.budget_p99_us, ...vals)))));
   const yHi = Math.pow(10, Math.ceil(Math.log10(Math.max(r.budget_p99_us * 10, ...vals))));
   const pw = W - M.l - M.r;
@@ -69,6 +70,14 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
     if (pts.length) o.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`);
     for (const st of steps) o.push(`<circle cx="${X(st.ack_rate).toFixed(1)}" cy="${Y(Number(st[s.key])).toFixed(1)}" r="${st.sustained ? 3 : 4}" fill="${st.sustained ? s.color : '#ffffff'}" stroke="${s.color}"><title>${esc(`${s.name}: ${st[s.key]} µs at ${st.ack_rate}/s (target ${st.target_rate}/s)`)}</title></circle>`);
   }
+  // the same run's loopback floor (bench/floor/run.ts): what the host allows with no server
+  if (floor) {
+    const fx = X(floor.rate);
+    for (const [v, name] of [[floor.p50_us, 'p50'], [floor.p99_us, 'p99']] as const) {
+      const fy = Y(v);
+      o.push(`<path d="M${fx.toFixed(1)},${(fy - 6).toFixed(1)} l6,6 l-6,6 l-6,-6 z" fill="#868e96" stroke="#495057"><title>${esc(`floor ${name} (C echo, no server): ${v} µs at ${floor.rate}/s, steal ${floor.machine_steal_percent ?? '?'}%`)}</title></path>`);
+    }
+  }
   // legend
   series.forEach((s, i) => {
     const y = M.t + 16 + i * 20;
@@ -80,9 +89,18 @@ export function renderLatencyChart(r: E2eResult, subtitle: string): string {
   o.push(`<text x="${M.l + pw + 16}" y="${ly + 18}" fill="#333">sustained: ${fmtRate(r.highest_sustained_rate)}/s</text>`);
   o.push(`<text x="${M.l + pw + 16}" y="${ly + 36}" fill="#333">${r.connections} conns, ${r.orders_per_frame}/frame</text>`);
   const unsus = steps.filter((st) => !st.sustained);
+  let ny = ly + 60;
   if (unsus.length) {
-    o.push(`<text x="${M.l + pw + 16}" y="${ly + 60}" fill="#333">open circles: not sustained</text>`);
-    o.push(`<text x="${M.l + pw + 16}" y="${ly + 76}" fill="#333">(target ${unsus.map((st) => fmtRate(st.target_rate)).join(', ')}/s)</text>`);
+    o.push(`<text x="${M.l + pw + 16}" y="${ny}" fill="#333">open circles: not sustained</text>`);
+    o.push(`<text x="${M.l + pw + 16}" y="${ny + 16}" fill="#333">(target ${unsus.map((st) => fmtRate(st.target_rate)).join(', ')}/s)</text>`);
+    ny += 40;
+  }
+  if (floor) {
+    o.push(`<path d="M${M.l + pw + 22},${ny - 10} l6,6 l-6,6 l-6,-6 z" fill="#868e96" stroke="#495057"/>`);
+    o.push(`<text x="${M.l + pw + 34}" y="${ny}" fill="#333">floor p50/p99 (C echo)</text>`);
+    o.push(`<text x="${M.l + pw + 16}" y="${ny + 16}" fill="#333">p99 ${fmtUs(floor.p99_us)}, steal ${floor.machine_steal_percent ?? '?'}%</text>`);
+    const st = steps.map((x) => x.machine_steal_percent).filter((x): x is number => typeof x === 'number');
+    if (st.length) o.push(`<text x="${M.l + pw + 16}" y="${ny + 32}" fill="#333">steal in steps ${Math.min(...st)}-${Math.max(...st)}%</text>`);
   }
   o.push('</svg>');
   return o.join('\n') + '\n';

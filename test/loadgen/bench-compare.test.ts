@@ -30,6 +30,14 @@ describe('bench/compare', () => {
     expect(sameGenerator(ts.meta, { ...ts.meta, generator: 'ts' })).toBe(true);
     expect(sameGenerator(ts.meta, native.meta)).toBe(false);
   });
+
+  it('notes when the loopback floor moved between runs (host conditions), not when it held', () => {
+    const a = run('aaa', { 'floor.p99_us_at_100000': [600, 'lower'], 'e2e.p99_us_at_100000': [8000, 'lower'] });
+    const moved = run('bbb', { 'floor.p99_us_at_100000': [3000, 'lower'], 'e2e.p99_us_at_100000': [20000, 'lower'] });
+    const held = run('ccc', { 'floor.p99_us_at_100000': [700, 'lower'], 'e2e.p99_us_at_100000': [9000, 'lower'] });
+    expect(compareRuns(a, moved)).toMatch(/loopback floor's p99 moved 5\.00x \(600 -> 3000 µs\)/);
+    expect(compareRuns(a, held)).not.toMatch(/loopback floor/);
+  });
 });
 
 describe('latency-vs-throughput chart', () => {
@@ -53,5 +61,17 @@ describe('latency-vs-throughput chart', () => {
     expect(svg.match(/<circle/g)).toHaveLength(12);
     expect(svg).toContain('test &lt;run&gt;');
     expect(svg).toContain('held budget: 50k/s');
+    expect(svg).not.toMatch(/floor/);
+    // With the same run's loopback floor: a diamond at its p50 and p99, and the steal seen.
+    const withFloor: E2eResult = {
+      ...r, steps: r.steps.map((x, i) => ({ ...x, machine_steal_percent: 2 + i })),
+      floor: { tool: 'bench/floor/pingpong.c', rate: 100_000, seconds: 5, batch_us: 400, messages: 500_000, p50_us: 300, p90_us: 500, p99_us: 2000,
+        p999_us: 4000, max_us: 5000, p50_uncorrected_us: 50, p99_uncorrected_us: 600, machine_steal_percent: 6 },
+    };
+    const f = renderLatencyChart(withFloor, 'floor');
+    expect(f.match(/<path [^>]*><title>floor p(50|99)/g)).toHaveLength(2);
+    expect(f).toContain('floor p99 (C echo, no server): 2000 µs at 100000/s, steal 6%');
+    expect(f).toContain('p99 2 ms, steal 6%');
+    expect(f).toContain('steal in steps 2-4%');
   });
 });
