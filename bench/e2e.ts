@@ -118,6 +118,9 @@ export interface E2eResult {
   /** at_100k's corrected p99 over the floor's p99, when both ran at the same rate: the
    *  server's share of the tail, comparable across runs on a noisy host. */
   p99_over_floor_at_100k?: number | null;
+  /** Whether the floor itself held the p99 budget: false means no server could have met the
+   *  budget on this host during this run (the C echo did not); null without a floor. */
+  floor_within_budget?: boolean | null;
 }
 
 
@@ -207,7 +210,8 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     if (floorSeconds > 0) {
       try {
         floor = await runFloor({ rate: floorRate, seconds: floorSeconds, batchUs });
-        log(`  floor ${floorRate}/s (C echo, batch ${batchUs} µs): p50 ${floor.p50_us} µs  p99 ${floor.p99_us} µs  p99.9 ${floor.p999_us} µs  steal ${floor.machine_steal_percent ?? '?'}%`);
+        log(`  floor ${floorRate}/s (C echo, batch ${batchUs} µs): p50 ${floor.p50_us} µs  p99 ${floor.p99_us} µs  p99.9 ${floor.p999_us} µs  steal ${floor.machine_steal_percent ?? '?'}%` +
+          (floor.p99_us > o.budgetUs ? `  (above the ${o.budgetUs} µs budget: the host alone breaks it now)` : ''));
       } catch (err) {
         floor = { error: (err as Error).message.split('\n')[0]! };
         log(`  floor: not measured (${floor.error})`);
@@ -266,6 +270,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     generator_cpu_us_per_order: top?.generator_cpu_us_per_order ?? null,
     projected_cpu_bound_rate: null,
     floor,
+    floor_within_budget: floor && 'p99_us' in floor ? floor.p99_us <= o.budgetUs : null,
     p99_over_floor_at_100k: near && floor && 'p99_us' in floor && floor.rate === near.target_rate && floor.p99_us > 0
       ? Math.round((near.p99_us / floor.p99_us) * 100) / 100 : null,
   };

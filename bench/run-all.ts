@@ -143,7 +143,8 @@ function summary(r: SuiteRecord): string {
     const fl = r.e2e.floor;
     if (fl && 'p99_us' in fl) {
       lines.push(`          floor (C echo) ${fl.rate}/s: p50 ${fl.p50_us} µs  p99 ${fl.p99_us} µs  p99.9 ${fl.p999_us} µs  steal ${fl.machine_steal_percent ?? '?'}%` +
-        (r.e2e.p99_over_floor_at_100k != null ? `; e2e p99 at that rate = ${r.e2e.p99_over_floor_at_100k}x the floor` : ''));
+        (r.e2e.p99_over_floor_at_100k != null ? `; e2e p99 at that rate = ${r.e2e.p99_over_floor_at_100k}x the floor` : '') +
+        (r.e2e.floor_within_budget === false ? `; the floor itself breaks the ${r.e2e.budget_p99_us} µs budget: not reachable on this host during this run` : ''));
     } else if (fl) lines.push(`          floor: not measured (${fl.error})`);
     lines.push(`          highest rate within budget ${r.e2e.highest_rate_within_budget}/s; highest sustained ${r.e2e.highest_sustained_rate}/s`);
     lines.push(`          CPU per order: server ${r.e2e.server_cpu_us_per_order ?? '?'} µs + generator ${r.e2e.generator_cpu_us_per_order ?? '?'} µs -> ${r.meta.cores} cores could carry ~${r.e2e.projected_cpu_bound_rate ?? '?'}/s (projection)`);

@@ -26,5 +26,7 @@ describe.skipIf(!cc)('e2e bench conditions', () => {
     expect(f.batch_us).toBe(r.batch_us);
     expect(r.at_100k!.target_rate).toBe(3000);
     expect(r.p99_over_floor_at_100k).toBeCloseTo(r.at_100k!.p99_us / f.p99_us, 1);
+    // budget 1 s here: a loopback echo at 3k msg/s holds it
+    expect(r.floor_within_budget).toBe(true);
   }, 60_000);
 });
