@@ -156,6 +156,11 @@ if want perf- || [[ $only == perf* ]]; then
   step perf-baseline "node bin/simex.js loadgen --port $P_PORT --rate 3000 --duration 4s --json > \$WORK/baseline.json && jq -e '.achieved_rate > 0' \$WORK/baseline.json && curl -s http://127.0.0.1:$P_PORT/health | jq -e .engine"
   step perf-engine-bench "timeout 300 node dist/bench/engine.js --quick --impl native-batch,ts --no-file | grep -E '^(native-batch|ts) '"
   step perf-rate-step "for r in 2000 4000; do node bin/simex.js loadgen --port $P_PORT --rate \$r --duration 3s --json | jq -e -c \"{rate: \$r, achieved: .achieved_rate, p99: .latency_us.corrected.p99}\" || exit 1; done"
+  # 4.2's "is the machine losing time": the report's steal share (Linux) and the floor runner
+  step perf-steal "jq -e '.generator.machine_steal_percent >= 0' \$WORK/baseline.json"
+  if has cc; then
+    step perf-floor "node dist/bench/floor/run.js --rate 5000 --seconds 1 | grep -E '^floor at 5000 msg/s \\(batch 400 µs\\): p50 [0-9]+ p99 [0-9]+'"
+  else want perf-floor && skip perf-floor "cc (a C compiler)"; fi
   step perf-ts-compare "node bin/simex.js loadgen --port $T_PORT --rate 3000 --duration 4s --json > \$WORK/ts.json && jq -e -s '.[0] as \$a | .[1] as \$b | {baseline_p99: \$a.latency_us.corrected.p99, ts_p99: \$b.latency_us.corrected.p99} | .ts_p99 > 0' \$WORK/baseline.json \$WORK/ts.json"
 fi
 
