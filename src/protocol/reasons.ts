@@ -78,6 +78,12 @@ export const EdgeReason = {
   /** SUBSCRIBE/UNSUBSCRIBE/SNAPSHOT_REQUEST for an instrument that is not subscribed
    *  (UNSUBSCRIBE) — informational. */
   NOT_SUBSCRIBED: 127,
+  /** The exchange is in maintenance mode (POST /admin/maintenance/enable): new orders and
+   *  amends are rejected on every instrument; cancels and mass cancels still work. */
+  MAINTENANCE_MODE: 128,
+  /** The instrument's circuit breaker is open (volatility trip or manual activation): new
+   *  orders and amends on it are rejected; cancels and mass cancels still work. */
+  CIRCUIT_BREAKER_OPEN: 129,
 } as const;
 export type EdgeReason = (typeof EdgeReason)[keyof typeof EdgeReason];
 
@@ -154,4 +160,6 @@ export const reasonText: Readonly<Record<string, string>> = {
   CONNECTION_LIMIT: 'too many connections',
   INTERNAL_ERROR: 'internal error',
   NOT_SUBSCRIBED: 'not subscribed',
+  MAINTENANCE_MODE: 'maintenance mode: new orders and amends are rejected (cancels work)',
+  CIRCUIT_BREAKER_OPEN: 'circuit breaker open for this instrument: new orders and amends are rejected (cancels work)',
 };

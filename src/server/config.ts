@@ -34,6 +34,19 @@ export interface ServerConfig {
   /** Send-buffer level at which a connection is disconnected SLOW_CONSUMER (bytes). */
   slowConsumerBytes: number;
   maxConnections: number;
+  /** Automatic volatility circuit breakers (src/server/trading-control.ts); manual
+   *  activate/reset works either way. */
+  cbEnabled: boolean;
+  /** Trip when |last - reference| / reference exceeds this, basis points (500 = 5 %). */
+  cbThresholdBps: number;
+  /** Rolling window, ms: the reference is the last price as of (now - window). */
+  cbWindowMs: number;
+  /** An automatically opened breaker closes itself after this, ms (0 = manual reset only). */
+  cbCooldownMs: number;
+  /** Last-price poll period, ms: the detection delay is at most this plus event-loop lag. */
+  cbPollMs: number;
+  /** Breaker openings kept in memory for /admin/circuit-breaker/history (oldest dropped). */
+  cbHistorySize: number;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'enum';
@@ -76,9 +89,36 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'mdFanoutWritesPerSec', flag: '--md-fanout-writes-per-sec', env: ['MD_FANOUT_WRITES_PER_SEC'], kind: 'int', min: 1000, max: 100_000_000, help: 'market-data pacing: a topic with N subscribers is published at most this/N times per second (messages batched, never dropped)', dflt: () => 200_000 },
   { key: 'slowConsumerBytes', flag: '--slow-consumer-bytes', env: ['SLOW_CONSUMER_BYTES'], kind: 'int', min: 8192, max: 1 << 30, help: 'send buffer at which a connection is disconnected (SLOW_CONSUMER)', dflt: () => 16 << 20 },
   { key: 'maxConnections', flag: '--max-connections', env: ['MAX_CONNECTIONS'], kind: 'int', min: 1, max: 1_000_000, help: 'WebSocket connection limit', dflt: () => 20_000 },
+  { key: 'cbEnabled', flag: '--circuit-breaker', env: ['CIRCUIT_BREAKER_ENABLED'], kind: 'bool', help: 'automatic per-symbol volatility circuit breakers (manual activate/reset always works)', dflt: () => true },
+  { key: 'cbThresholdBps', flag: '--circuit-breaker-threshold-bps', env: ['CIRCUIT_BREAKER_THRESHOLD_BPS'], kind: 'int', min: 1, max: 100_000, help: 'breaker trips when the last price moves more than this from the window reference (basis points; 500 = 5%)', dflt: () => 500 },
+  { key: 'cbWindowMs', flag: '--circuit-breaker-window-ms', env: ['CIRCUIT_BREAKER_WINDOW_MS'], kind: 'int', min: 100, max: 86_400_000, help: 'breaker rolling window: the reference is the last price as of now - window', dflt: () => 30_000 },
+  { key: 'cbCooldownMs', flag: '--circuit-breaker-cooldown-ms', env: ['CIRCUIT_BREAKER_COOLDOWN_MS'], kind: 'int', min: 0, max: 86_400_000, help: 'an automatically tripped breaker closes after this (0 = manual reset only)', dflt: () => 60_000 },
+  { key: 'cbPollMs', flag: '--circuit-breaker-poll-ms', env: ['CIRCUIT_BREAKER_POLL_MS'], kind: 'int', min: 10, max: 10_000, help: 'last-price poll period of the breakers (detection delay <= this + event-loop lag)', dflt: () => 100 },
+  { key: 'cbHistorySize', flag: '--circuit-breaker-history', env: ['CIRCUIT_BREAKER_HISTORY'], kind: 'int', min: 1, max: 1_000_000, help: 'breaker openings kept in memory for /admin/circuit-breaker/history', dflt: () => 1000 },
 ];
 
 export class ConfigError extends Error {}
+
+/** The circuit-breaker part of the configuration. */
+export type TradingControlConfig = Pick<ServerConfig, 'cbEnabled' | 'cbThresholdBps' | 'cbWindowMs' | 'cbCooldownMs' | 'cbPollMs' | 'cbHistorySize'>;
+const TRADING_CONTROL_KEYS: readonly (keyof TradingControlConfig)[] = ['cbEnabled', 'cbThresholdBps', 'cbWindowMs', 'cbCooldownMs', 'cbPollMs', 'cbHistorySize'];
+
+/** The circuit-breaker options from defaults < environment (loadConfig without flags), for
+ *  callers that have no ServerConfig. Throws ConfigError on any bad environment value. */
+export function tradingControlConfig(env: NodeJS.ProcessEnv = process.env): TradingControlConfig {
+  return pickTradingControl(loadConfig([], env));
+}
+
+/** The circuit-breaker fields of a (partial) configuration; missing ones from the environment. */
+export function pickTradingControl(cfg: Partial<ServerConfig>): TradingControlConfig {
+  const out = {} as Record<string, unknown>;
+  for (const k of TRADING_CONTROL_KEYS) out[k] = cfg[k];
+  if (TRADING_CONTROL_KEYS.some((k) => out[k] === undefined)) {
+    const env = loadConfig([], process.env);
+    for (const k of TRADING_CONTROL_KEYS) out[k] ??= env[k];
+  }
+  return out as unknown as TradingControlConfig;
+}
 
 /** Flags owned by the simulator (src/sim/index.ts simOptionsFrom); they take a value. */
 export const SIM_FLAGS = ['--sim-orders-per-second', '--sim-volatility-factor', '--sim-seed'];

@@ -12,11 +12,17 @@
  *   PATCH  /api/orders/:id                 amend {price?, quantity?} (quantity = new total)
  *   POST   /admin/trading/halt|resume      stop / restart new orders and amends (seed 004)
  *   GET    /admin/trading/status
+ *   POST   /admin/maintenance/enable|disable  maintenance mode: new orders/amends 503
+ *   GET    /admin/maintenance/status          MAINTENANCE_MODE, cancels work (seed 004)
+ *   GET    /admin/circuit-breaker/status      [{pair, open, reason, opened_at, ...}] per symbol
+ *   GET    /admin/circuit-breaker/history     {last_24h: [...]} (in memory, bounded)
+ *   POST   /admin/circuit-breaker/activate-all | reset-all | reset/:pair
+ *          (open/close breakers; an open pair's new orders/amends get 503 CIRCUIT_BREAKER_OPEN)
  *   POST   /admin/test/shards/:n/crash     test-only (SIMEX_TEST_ROUTES=true): kill a shard
  *
  * Errors: {error, code, field?} with 400 (bad input), 404 (unknown symbol/order/route),
  * 409 (order not open), 413 (body > 64 KiB), 422 (engine rejected: the order body plus
- * code/error), 503 (shard unavailable, halted, overloaded). Nothing here throws past the
+ * code/error), 503 (shard unavailable, halted, maintenance, breaker open, overloaded). Nothing here throws past the
  * handler: every async path ends in sendHttpError.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
@@ -33,6 +39,7 @@ import {
 import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
+import { tradingControlFor } from './trading-control.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -394,7 +401,8 @@ function checkQty(b: BookState, q: number, field: string): void {
 
 function edgeStatus(reason: number): number {
   if (reason === EdgeReason.SHARD_UNAVAILABLE || reason === EdgeReason.OVERLOADED || reason === EdgeReason.TRADING_HALTED
-    || reason === EdgeReason.SERVER_SHUTDOWN) return 503;
+    || reason === EdgeReason.SERVER_SHUTDOWN || reason === EdgeReason.MAINTENANCE_MODE
+    || reason === EdgeReason.CIRCUIT_BREAKER_OPEN) return 503;
   return 500;
 }
 
@@ -406,6 +414,26 @@ function remoteIsLoopback(res: HttpResponse): boolean {
 
 export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   const { exchange: ex, pool, logger } = deps;
+  const control = tradingControlFor(ex, { logger });
+
+  /** Maintenance / circuit breaker gate for a NEW or AMEND on `b` (after the halt check):
+   *  throws 503 with the reason's string code. One typed-array read when trading. */
+  const gate = (b: BookState): void => {
+    const r = control.blockReason(b.inst);
+    if (r === 0) return;
+    control.noteRejected(b.inst, r);
+    const name = reasonName(r);
+    throw new HttpError(503, name, r === EdgeReason.CIRCUIT_BREAKER_OPEN
+      ? `circuit breaker open for ${b.symbol}: new orders and amends are rejected (POST /admin/circuit-breaker/reset/${b.symbol})`
+      : 'maintenance mode: new orders and amends are rejected (POST /admin/maintenance/disable)', 'symbol');
+  };
+  /** /api/symbols and /api/orderbook `status`. */
+  const bookStatus = (b: BookState): string => {
+    if (!ex.shardUp(b)) return 'unavailable';
+    if (ex.halted) return 'halted';
+    const r = control.blockReason(b.inst);
+    return r === EdgeReason.MAINTENANCE_MODE ? 'maintenance' : r === EdgeReason.CIRCUIT_BREAKER_OPEN ? 'circuit_breaker' : 'trading';
+  };
 
   /** Wrap a handler: abort tracking, request fields read synchronously, errors mapped. */
   const handle = (fn: (res: HttpResponse, req: HttpRequest, st: ResponseState) => void | Promise<void>) =>
@@ -570,6 +598,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       clientOrderId = body.client_order_id;
     }
     if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted (POST /admin/trading/resume)');
+    gate(b);
     if (!ex.shardUp(b)) {
       ex.recordError(b.symbol, CmdType.NEW, side, ordType);
       throw new HttpError(503, 'SHARD_UNAVAILABLE', `the shard owning ${b.symbol} is unavailable`, 'symbol');
@@ -582,7 +611,9 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   // ---------------------------------------------------------------- health
   app.get('/health', handle((res, _req, st) => {
     const h = deps.health();
-    sendJson(res, st, h.status === 'unhealthy' ? 503 : 200, h.body);
+    // 503 also in maintenance: load balancers and readiness probes take the instance out of
+    // rotation while it refuses new orders (do not point a liveness probe at /health).
+    sendJson(res, st, h.status === 'unhealthy' || h.status === 'maintenance' ? 503 : 200, h.body);
   }));
 
   // ---------------------------------------------------------------- symbols
@@ -595,7 +626,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
         symbol: b.symbol,
         instrument_id: b.inst,
         shard: b.shard,
-        status: !ex.shardUp(b) ? 'unavailable' : ex.halted ? 'halted' : 'trading',
+        status: bookStatus(b),
         price_decimals: s.priceDecimals,
         quantity_decimals: s.qtyDecimals,
         tick_size: unitsToNumber(s.tickSize, s.priceDecimals),
@@ -637,7 +668,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       bid_levels: b.bids.size,
       ask_levels: b.asks.size,
       sequence: b.mdSeq,
-      status: !ex.shardUp(b) ? 'unavailable' : ex.halted ? 'halted' : 'trading',
+      status: bookStatus(b),
       timestamp: new Date().toISOString(),
     });
   }));
@@ -743,6 +774,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       throw new HttpError(400, 'MISSING_FIELD', 'give price and/or quantity', 'price');
     }
     if (ex.halted) throw new HttpError(503, 'TRADING_HALTED', 'trading is halted');
+    gate(b);
     if (!ex.shardUp(b)) {
       ex.recordError(b.symbol, CmdType.AMEND, 0, 0);
       throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
@@ -783,6 +815,54 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     sendJson(res, st, 200, haltStatus());
   }));
   app.get('/admin/trading/status', handle((res, _req, st) => sendJson(res, st, 200, haltStatus())));
+
+  // Maintenance: optional JSON body {reason?: string (<= 200 chars)}; idempotent, the answer
+  // says whether this call changed anything.
+  app.post('/admin/maintenance/enable', handle(async (res, req, st) => {
+    admin(res, req);
+    const body = await readJsonObject(res, st);
+    if (st.aborted) return;
+    let reason: string | null = null;
+    if (body.reason !== undefined && body.reason !== null) {
+      if (typeof body.reason !== 'string' || body.reason.length > 200) {
+        throw new HttpError(400, 'INVALID_PARAMETER', 'reason must be a string of at most 200 characters', 'reason');
+      }
+      reason = body.reason;
+    }
+    const changed = control.enableMaintenance(reason);
+    sendJson(res, st, 200, { ...control.maintenanceStatus(), changed });
+  }));
+  app.post('/admin/maintenance/disable', handle((res, req, st) => {
+    admin(res, req);
+    const changed = control.disableMaintenance();
+    sendJson(res, st, 200, { ...control.maintenanceStatus(), changed });
+  }));
+  app.get('/admin/maintenance/status', handle((res, _req, st) => sendJson(res, st, 200, control.maintenanceStatus())));
+
+  // Circuit breakers (status is an ARRAY: the runbook pipes it to `jq '.[] | select(.open)'`).
+  app.get('/admin/circuit-breaker/status', handle((res, _req, st) => sendJson(res, st, 200, control.status())));
+  app.get('/admin/circuit-breaker/history', handle((res, _req, st) => sendJson(res, st, 200, control.historyView())));
+  app.post('/admin/circuit-breaker/activate-all', handle((res, req, st) => {
+    admin(res, req);
+    const opened = control.activateAll();
+    sendJson(res, st, 200, { opened, breakers: control.status() });
+  }));
+  app.post('/admin/circuit-breaker/reset-all', handle((res, req, st) => {
+    admin(res, req);
+    const closed = control.resetAll();
+    sendJson(res, st, 200, { closed, breakers: control.status() });
+  }));
+  // `:pair` also takes "<SYMBOL>T" for a "...USD" symbol (BTCUSDT -> BTCUSD): the runbook's
+  // reset step names the USDT pair, and failing a recovery step on a quote-currency spelling
+  // helps nobody; the answer's `pair` names the book actually reset.
+  app.post('/admin/circuit-breaker/reset/:pair', handle((res, req, st) => {
+    admin(res, req);
+    const name = req.getParameter(0) ?? '';
+    const b = control.resolvePair(name);
+    if (!b) throw new HttpError(404, 'UNKNOWN_SYMBOL', `unknown pair ${name.slice(0, 32)}`, 'pair');
+    const closed = control.close(b.inst, 'reset');
+    sendJson(res, st, 200, { ...control.pairStatus(b.inst), closed, requested: name.toUpperCase() });
+  }));
 
   if (deps.testRoutes) {
     app.post('/admin/test/shards/:n/crash', handle((res, req, st) => {

@@ -28,6 +28,7 @@ import { Exchange } from './exchange.js';
 import { registerApiRoutes, sendNotFound } from './routes.js';
 import { BinaryWs } from './ws-binary.js';
 import { JsonFeed } from './ws-feed.js';
+import { tradingControlFor } from './trading-control.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -150,6 +151,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let sim: SimHandle | null = null;
   let simError: string | null = null;
 
+  // Maintenance mode and circuit breakers (created here, with the config, before any route
+  // or socket uses them; src/server/trading-control.ts).
+  const control = tradingControlFor(exchange, { logger, config });
   const health = () => {
     const services: Record<string, string> = {};
     let unhealthy = false;
@@ -180,9 +184,15 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     services.http = draining ? 'draining' : 'healthy';
     services.uws = uws.native ? 'native' : 'fallback';
     services.trading = exchange.halted ? 'halted' : 'active';
+    const tc = control.healthView();
+    services.maintenance = tc.maintenance ? 'enabled' : 'disabled';
+    services.circuit_breakers = tc.open_circuit_breakers.length > 0 ? 'open' : 'closed';
     if (!uws.native) degraded = true;
     if (draining) unhealthy = true;
-    const status = unhealthy ? 'unhealthy' : degraded ? 'degraded' : 'healthy';
+    // Open breakers: degraded (200; the other symbols trade). Maintenance: 'maintenance',
+    // answered 503 by routes.ts so load balancers drain the instance; unhealthy wins.
+    if (tc.open_circuit_breakers.length > 0) degraded = true;
+    const status = unhealthy ? 'unhealthy' : tc.maintenance ? 'maintenance' : degraded ? 'degraded' : 'healthy';
     const unavailable = pool.shards.filter((h) => h.state !== 'up').flatMap((h) => h.symbols);
     return {
       status,
@@ -195,6 +205,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         engine: { implementations: engines, requested: config.engine },
         shards,
         unavailable_symbols: unavailable,
+        trading_controls: tc,
         connections: { trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size },
         // Binary WebSocket frames received and sent (execution reports and session
         // messages; market data goes through topic publishes, not counted here).
