@@ -261,8 +261,36 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     }
   }
   if (debugMod) {
-    const on = debugMod.registerDebugRoutes(app, { ...debugOpts, ...(profilerThreads ? { threads: profilerThreads } : {}) });
+    const on = debugMod.registerDebugRoutes(app, {
+      ...debugOpts, ...(profilerThreads ? { threads: profilerThreads } : {}),
+      describeThreads: () => [
+        { name: 'main', detail: `uWS I/O thread, REST, metrics hub${pool.mode === 'inline' ? ', and the shards (SHARD_MODE=inline)' : ''}` },
+        ...(pool.mode === 'inline' ? [] : pool.shards.map((h) => ({
+          name: `shard-${h.id}`,
+          detail: `worker simex-shard-${h.id} threadId=${h.worker?.threadId ?? '?'} state=${h.state} engine=${h.implementation} inflight=${h.inflight} symbols=${h.symbols.join(',')}`,
+        }))),
+      ],
+    });
     logger.info({ enabled: on }, on ? 'Debug endpoints enabled (/debug/pprof/*)' : 'Debug endpoints disabled (DEBUG_ENDPOINTS=1 enables)');
+  }
+  // Read-only admin endpoints of seed 004 (src/server/admin): /admin/metrics/*, errors, alerts,
+  // system resources, daily report.
+  let adminStop: (() => void) | null = null;
+  let adminEndpoints: readonly string[] = [];
+  try {
+    const adm = await import('./admin/index.js');
+    const ctl = adm.registerAdminRoutes(app, {
+      hub, pool, logger,
+      connections: () => ({ trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size }),
+      edgeErrors: () => ({
+        binary_decode_errors_total: binary.stats.decodeErrors, slow_consumer_disconnects_total: binary.stats.slowConsumers,
+        md_pauses_total: binary.stats.mdPauses, commands_failed_on_shard_down_total: exchange.failedOnShardDown,
+      }),
+    });
+    adminStop = () => ctl.close();
+    adminEndpoints = adm.ADMIN_ENDPOINTS;
+  } catch (err) {
+    logger.warn({ err: String((err as Error)?.stack ?? err) }, 'admin (read-only) routes unavailable');
   }
   // Load-test demo routes (loadgen's module, src/server/demo): /demo/load-test*.
   let demoStop: (() => Promise<void>) | null = null;
@@ -309,7 +337,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       res.end(JSON.stringify({
         name: 'simex', version,
         endpoints: ['/health', '/api/symbols', '/api/orders', '/api/orderbook/:symbol', '/api/trades', '/api/metrics',
-          '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume'],
+          '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume',
+          '/admin/trading/status', ...adminEndpoints, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
       }));
     });
   });
@@ -394,6 +423,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       logger.info({ in_flight_rest: inflight.n }, 'HTTP server stopped due to context cancellation');
       logger.info({ shards: pool.shards.length }, 'Shutting down container services');
       await pool.stop(Math.min(10_000, config.shutdownTimeoutMs / 2));
+      adminStop?.();
       hub?.close();
       logger.info({
         uptime: formatDuration(Date.now() - startedAt), shutdown_duration: formatDuration(Date.now() - t0),

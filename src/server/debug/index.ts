@@ -16,6 +16,11 @@
  *   GET /debug/heapprofile?thread=main     raw V8 sampling heap profile (.heapprofile JSON,
  *        &seconds=0                        Chrome DevTools "Allocation sampling"); same
  *        &interval_bytes=&collected=       window parameters as /debug/pprof/heap
+ *   GET /debug/pprof/goroutine?debug=1     text: JS threads, kernel threads (/proc), active
+ *                                          handles by type: Node's nearest to Go's goroutine
+ *                                          dump (goroutine.ts); debug=0|1|2 give the same text
+ *   GET /debug/pprof/mutex                 501 JSON: Node has no mutex profile; names the
+ *                                          equivalents (bpf/offcpu.bt, bpf/runqlat.bt)
  *
  * Security contract: nothing is registered unless `enabled` (DEBUG_ENDPOINTS=1). When
  * enabled, a request is served if its peer address is loopback (127.0.0.0/8, ::1,
@@ -39,6 +44,7 @@ import {
   type ProfilerReply, type ProfilerRequest,
 } from './profiler.js';
 import { ProfilerThreadRegistry, type ProfilerThreads } from './threads.js';
+import { MUTEX_EXPLANATION, goroutineText, type ThreadInfo } from './goroutine.js';
 
 export { cpuProfilesToPprof, heapProfilesToPprof } from './pprof.js';
 export {
@@ -54,6 +60,9 @@ export interface DebugRoutesOptions {
   token?: string;
   /** Threads that can be profiled; default: the main thread only. */
   threads?: ProfilerThreads;
+  /** JavaScript threads with a one-line state for /debug/pprof/goroutine; default: the
+   *  profiler registry's names. */
+  describeThreads?: () => ThreadInfo[];
 }
 
 /** Reads DEBUG_ENDPOINTS=1 and DEBUG_TOKEN from an environment. */
@@ -194,6 +203,8 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
         heapsnapshot: '/debug/heapsnapshot?thread=main',
         cpuprofile: '/debug/cpuprofile?seconds=30&thread=main',
         heapprofile: '/debug/heapprofile?thread=main&seconds=0&interval_bytes=524288&collected=0',
+        goroutine: '/debug/pprof/goroutine?debug=1 (threads and active handles, text)',
+        mutex: '/debug/pprof/mutex (not available in Node: explanation and equivalents)',
       },
     });
   };
@@ -245,6 +256,29 @@ export function registerDebugRoutes(app: TemplatedApp, opts: DebugRoutesOptions)
     const r = await ask(thread, req);
     if (r.op !== 'heap') throw new Error('profiler replied with the wrong kind');
     sendBody(res, state, 'application/json', `${thread}-${stamp()}.heapprofile`, JSON.stringify(r.profile));
+  });
+  route('/debug/pprof/goroutine', async (q, res, state) => {
+    const d = q.get('debug') ?? '0';
+    if (d !== '0' && d !== '1' && d !== '2') throw new HttpError(400, 'INVALID_PARAMETER', 'debug must be 0, 1 or 2', 'debug');
+    const threadsNow = opts.describeThreads?.() ?? threads.names().map((name) => ({ name }));
+    const body = goroutineText(threadsNow);
+    if (state.aborted) return;
+    res.cork(() => {
+      res.writeStatus('200 OK');
+      res.writeHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.writeHeader('Cache-Control', 'no-store');
+      res.end(body);
+    });
+  });
+
+  route('/debug/pprof/mutex', async (_q, res, state) => {
+    if (state.aborted) return;
+    const body = JSON.stringify(MUTEX_EXPLANATION);
+    res.cork(() => {
+      res.writeStatus('501 Not Implemented');
+      res.writeHeader('Content-Type', 'application/json');
+      res.end(body);
+    });
   });
   return true;
 }
