@@ -1,7 +1,8 @@
 /**
  * JSON REST API (shapes from the seed runbook, shared/seeds/000_*.txt):
  *
- *   GET    /health                         status, timestamp, services, version (503 unhealthy)
+ *   GET    /health                         status, timestamp, services, version (503 unhealthy or
+ *                                          maintenance; open breakers = degraded, 200)
  *   GET    /api/symbols                    instruments, their shard and status
  *   GET    /api/orderbook/:symbol?depth=N  L2 book (main-thread mirror, exact per command)
  *   GET    /api/trades?symbol=&limit=      recent trades, newest first
