@@ -18,7 +18,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { HttpResponse } from 'uWebSockets.js';
-import { CmdType, EventType, EVT_SIZE, OrdType, Side, Tif, CancelReason, rejectCodeName } from '../engine/layout.js';
+import { CmdType, EventType, EVT_SIZE, EvtOff, OrdType, Side, Tif, CancelReason, rejectCodeName } from '../engine/layout.js';
 import type { InstrumentSpec } from '../engine/types.js';
 import { readI64, writeI64, writeU53 } from '../engine/codec.js';
 import { EdgeReason, reasonName } from '../protocol/reasons.js';
@@ -29,8 +29,8 @@ import type { Logger } from './logger.js';
 import { Origin } from '../shard/types.js';
 import type { ShardPool, ShardSink } from '../shard/pool.js';
 import {
-  OutBuf, MD_MSG_BYTES, encAccepted, encAmended, encCancelled, encFill, encMassCancelAck,
-  encMdL2, encMdTrade, encReduced, encRejected,
+  OutBuf, MD_MSG_BYTES, encAcceptedW, encAmendedW, encCancelledW, encFillW, encMassCancelAck,
+  encMdL2W, encMdTradeW, encReducedW, encRejected,
 } from './wire.js';
 import type { ConnData, Session } from './session.js';
 import { TradeTape, type TradeRecord } from './trade-tape.js';
@@ -452,6 +452,16 @@ export interface ExchangeHooks {
   mdSubscribers(topic: string): number;
 }
 
+/** Word offsets of an engine event's i64 fields within its record (layout.ts EvtOff / 4). */
+const W_TS = EvtOff.ts >> 2;
+const W_S0 = EvtOff.s0 >> 2;
+const W_S1 = EvtOff.s1 >> 2;
+const W_S2 = EvtOff.s2 >> 2;
+const W_S3 = EvtOff.s3 >> 2;
+const W_S4 = EvtOff.s4 >> 2;
+const W_S5 = EvtOff.s5 >> 2;
+const W_S6 = EvtOff.s6 >> 2;
+
 function nowUs(): number {
   return Math.round((TIME_ORIGIN + performance.now()) * 1000);
 }
@@ -602,42 +612,39 @@ export class Exchange implements ShardSink {
       const bookIx = u8[o + 4]! | (u8[o + 5]! << 8);
       b = this.byShard[shard]![bookIx];
       if (b === undefined) continue; // REJECTED UNKNOWN_BOOK cannot happen: we write book ids
-      const ts = readI64(i32, w + 4);
+      // Handlers get the event as (i32, w): both Smis. Its i64 fields (see W_* below) are
+      // read where they are used, and report bytes are copied word by word (wire.ts `...W`
+      // encoders), so a timestamp, order id or price crosses no call boundary as a number
+      // (each would be a 16-byte HeapNumber: they are never Smis).
       switch (type) {
         case EventType.ACCEPTED: {
-          const orderId = readI64(i32, w + 6);
           // The engine acknowledges every accepted command; only NEW and MASS_CANCEL have a
           // report of their own (CANCEL/AMEND are answered by CANCELLED/AMENDED).
           if (cmd === CmdType.MASS_CANCEL) {
-            if (originSession) this.rMassAck(originSession, b, ts, clOrd, readI64(i32, w + 12));
+            if (originSession) this.rMassAck(originSession, b, readI64(i32, w + W_TS), clOrd, readI64(i32, w + W_S3));
           } else if (cmd === CmdType.NEW) {
-            this.onAccepted(kind, ctx, b, side, orderId, clOrd, readI64(i32, w + 10), readI64(i32, w + 12), ts,
-              p.aux[slot]!, p.stp[slot]!);
+            this.onAccepted(kind, ctx, b, side, i32, w, clOrd, p.aux[slot]!, p.stp[slot]!);
           }
           break;
         }
         case EventType.REJECTED:
           rejected = reason;
-          this.onRejected(kind, ctx, b, cmd, clOrd, p.orderId[slot]!, reason, ts);
+          this.onRejected(kind, ctx, b, cmd, clOrd, p.orderId[slot]!, reason, readI64(i32, w + W_TS));
           break;
         case EventType.TRADE:
-          this.onTrade(b, side, readI64(i32, w + 6), readI64(i32, w + 8), readI64(i32, w + 10),
-            readI64(i32, w + 12), readI64(i32, w + 14), readI64(i32, w + 16), readI64(i32, w + 18), ts);
+          this.onTrade(b, side, i32, w);
           break;
         case EventType.CANCELLED:
-          this.onCancelled(b, side, reason, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12), ts,
-            originSession, cmd, clOrd);
+          this.onCancelled(b, side, reason, i32, w, originSession, cmd, clOrd);
           break;
         case EventType.AMENDED:
-          this.onAmended(b, side, u8[o + 6]!, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12),
-            readI64(i32, w + 14), readI64(i32, w + 16), ts, originSession, clOrd);
+          this.onAmended(b, side, u8[o + 6]!, i32, w, originSession, clOrd);
           break;
         case EventType.L2:
-          this.onL2(b, side, readI64(i32, w + 6), readI64(i32, w + 8), readI64(i32, w + 10), ts);
+          this.onL2(b, side, i32, w);
           break;
         case EventType.DECREMENTED:
-          this.onDecremented(b, side, readI64(i32, w + 6), readI64(i32, w + 10), readI64(i32, w + 12),
-            readI64(i32, w + 14), ts);
+          this.onDecremented(b, side, i32, w);
           break;
         default:
           break;
@@ -657,7 +664,14 @@ export class Exchange implements ShardSink {
         const aux = p.aux[slot]!;
         this.hub.recordOrder(cb.symbol, (aux & 0xff) === Side.SELL ? 'sell' : 'buy',
           ((aux >>> 8) & 0xff) === OrdType.MARKET ? 'market' : 'limit', result);
-        this.hub.recordE2E((TIME_ORIGIN + performance.now() - p.t0[slot]!) * 1e6);
+        const n = this.e2eN;
+        if (n === this.e2eT0.length) {
+          const grown = new Float64Array(n * 2);
+          grown.set(this.e2eT0);
+          this.e2eT0 = grown;
+        }
+        this.e2eT0[n] = p.t0[slot]!;
+        this.e2eN = n + 1;
       } else {
         this.hub.recordRequest(cmd === CmdType.CANCEL ? 'cancel' : cmd === CmdType.AMEND ? 'amend' : 'mass_cancel', cb.symbol, result);
       }
@@ -670,7 +684,32 @@ export class Exchange implements ShardSink {
     }
   }
 
+  /**
+   * Edge receive times (epoch ms, pending `t0`) of the NEW orders completed since the last
+   * onDrainEnd. Their e2e latency (hub.recordE2E: edge receipt -> ack) is recorded at
+   * onDrainEnd with ONE clock read for the whole drain, taken when every report of the drain
+   * is encoded and queued, just before the drain's socket writes (flushOutput). Per order
+   * this is the time its ack was ready to leave: for the drain's last order the same instant
+   * the per-order read took; earlier orders of the drain include the JS work on the results
+   * after theirs, which is time their ack also waits before it is sent. Why: a
+   * performance.now() per order cost a 16-byte HeapNumber (and a native call) per order.
+   * The pool calls onDrainEnd after every delivery run (worker: each poll batch; inline: each
+   * flush), so nothing waits here past its own drain.
+   */
+  private e2eT0 = new Float64Array(1024);
+  private e2eN = 0;
+
   onDrainEnd(_shard: number): void {
+    const n = this.e2eN;
+    if (n > 0) {
+      this.e2eN = 0;
+      const hub = this.hub;
+      if (hub) {
+        const now = TIME_ORIGIN + performance.now();
+        const t0 = this.e2eT0;
+        for (let i = 0; i < n; i++) hub.recordE2E((now - t0[i]!) * 1e6);
+      }
+    }
     this.flushOutput();
   }
 
@@ -767,16 +806,17 @@ export class Exchange implements ShardSink {
 
   // ------------------------------------------------------------------ event handlers
 
-  private onAccepted(kind: number, ctx: unknown, b: BookState, side: number, orderId: number, clOrd: number,
-    price: number, qty: number, ts: number, aux: number, stp: number): void {
+  private onAccepted(kind: number, ctx: unknown, b: BookState, side: number, i32: Int32Array, w: number,
+    clOrd: number, aux: number, stp: number): void {
+    const orderId = readI64(i32, w + W_S0);
     if (kind === Origin.SESSION) {
       const s = ctx as Session;
       s.live.set(orderId, clOrd);
       s.byClOrd.set(clOrd, orderId);
       const j = s.journal;
       const off = j.next();
-      encAccepted(j.u8, j.dv, off, b.inst, side, (aux >>> 8) & 0xff, j.last, ts, clOrd, orderId, price, qty,
-        (aux >>> 16) & 0xff, aux >>> 24, stp);
+      encAcceptedW(j.u8, j.dv, off, b.inst, side, (aux >>> 8) & 0xff, j.last, clOrd, (aux >>> 16) & 0xff, aux >>> 24,
+        stp, i32, w + W_TS, w + W_S0, w + W_S2, w + W_S3);
       this.deliver(s, off);
     } else if (kind === Origin.REST) {
       const rc = ctx as RestCtx;
@@ -786,7 +826,8 @@ export class Exchange implements ShardSink {
     }
     if (this.debug) {
       this.logger.debug({ order_id: orderId, symbol: b.symbol, side: side === Side.SELL ? 'sell' : 'buy',
-        price: unitsToNumber(price, b.priceScale), quantity: unitsToNumber(qty, b.qtyScale) }, 'Order accepted');
+        price: unitsToNumber(readI64(i32, w + W_S2), b.priceScale),
+        quantity: unitsToNumber(readI64(i32, w + W_S3), b.qtyScale) }, 'Order accepted');
     }
   }
 
@@ -802,18 +843,23 @@ export class Exchange implements ShardSink {
     }
   }
 
-  private onTrade(b: BookState, side: number, takerId: number, makerId: number, price: number, qty: number,
-    takerLeaves: number, makerLeaves: number, matchId: number, ts: number): void {
+  /** TRADE at words `w` of `i32`: s0 takerId, s1 makerId, s2 price, s3 qty, s4/s5 taker/maker
+   *  leaves, s6 matchId. */
+  private onTrade(b: BookState, side: number, i32: Int32Array, w: number): void {
     // market data
     const m = b.md;
     m.ensure(MD_MSG_BYTES);
     b.mdLastOff = m.len;
-    m.len += encMdTrade(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, ts, matchId, price, qty);
+    m.len += encMdTradeW(m.dv, m.len, b.inst, side, 0, ++b.mdSeq, i32, w + W_TS, w + W_S6, w + W_S2, w + W_S3);
     this.markBook(b);
     // trade tape
+    const price = readI64(i32, w + W_S2);
+    const takerId = readI64(i32, w + W_S0);
+    const makerId = readI64(i32, w + W_S1);
+    const matchId = readI64(i32, w + W_S6);
     const pDec = toDec(price, b.priceScale);
-    const qDec = toDec(qty, b.qtyScale);
-    const tsMs = Math.floor(ts / 1000);
+    const qDec = toDec(readI64(i32, w + W_S3), b.qtyScale);
+    const tsMs = Math.floor(readI64(i32, w + W_TS) / 1000);
     const sells = side === Side.SELL;
     b.tape.push(matchId, pDec, qDec, sells, sells ? makerId : takerId, sells ? takerId : makerId, tsMs);
     b.lastPrice = price;
@@ -823,27 +869,33 @@ export class Exchange implements ShardSink {
         maker_order_id: makerId, aggressor: sells ? 'sell' : 'buy' }, 'Trade executed');
     }
     // owners
-    this.fillOwner(b, takerId, side, Liquidity.TAKER, matchId, price, qty, takerLeaves, ts);
-    this.fillOwner(b, makerId, side ^ 1, Liquidity.MAKER, matchId, price, qty, makerLeaves, ts);
+    this.fillOwner(b, i32, w, w + W_S0, w + W_S4, side, Liquidity.TAKER);
+    this.fillOwner(b, i32, w, w + W_S1, w + W_S5, side ^ 1, Liquidity.MAKER);
   }
 
-  private fillOwner(b: BookState, orderId: number, side: number, liq: number, matchId: number, price: number,
-    qty: number, leaves: number, ts: number): void {
-    const slot = Math.floor(orderId / TWO32);
+  /** One side of the TRADE at words `w`: the order id at word `idW`, its leaves at `leavesW`. */
+  private fillOwner(b: BookState, i32: Int32Array, w: number, idW: number, leavesW: number, side: number,
+    liq: number): void {
+    // Order ids are in [0, 2^53): the high word is floor(orderId / 2^32), the slot.
+    const slot = i32[idW + 1]!;
+    const orderId = readI64(i32, idW);
+    const done = i32[leavesW] === 0 && i32[leavesW + 1] === 0;
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
       if (!rec) return;
-      const iso = isoAt(Math.floor(ts / 1000));
+      const price = readI64(i32, w + W_S2);
+      const qty = readI64(i32, w + W_S3);
+      const iso = isoAt(Math.floor(readI64(i32, w + W_TS) / 1000));
       rec.filled += qty;
-      rec.leaves = leaves;
+      rec.leaves = readI64(i32, leavesW);
       rec.notional += price * qty;
       rec.fillCount++;
       if (rec.fills.length < REST_FILLS_KEPT) {
-        rec.fills.push({ trade_id: matchId, price: toDec(price, b.priceScale),
+        rec.fills.push({ trade_id: readI64(i32, w + W_S6), price: toDec(price, b.priceScale),
           quantity: toDec(qty, b.qtyScale), liquidity: liq === Liquidity.MAKER ? 'maker' : 'taker', timestamp: iso });
       }
       rec.updatedAt = iso;
-      if (leaves === 0) {
+      if (done) {
         rec.status = 'filled';
         this.restLive.delete(orderId);
       } else rec.status = 'partially_filled';
@@ -852,22 +904,24 @@ export class Exchange implements ShardSink {
     const s = this.sessionsBySlot[slot];
     if (!s || s.discarded) return;
     const clOrd = s.live.get(orderId);
-    if (leaves === 0) {
+    if (done) {
       s.live.delete(orderId);
       s.byClOrd.delete(clOrd);
     }
     const j = s.journal;
     const off = j.next();
-    encFill(j.u8, j.dv, off, b.inst, side, liq, j.last, ts, clOrd, orderId, matchId, price, qty, leaves);
+    encFillW(j.dv, off, b.inst, side, liq, j.last, clOrd, i32, w + W_TS, idW, w + W_S6, w + W_S2, w + W_S3, leavesW);
     this.deliver(s, off);
   }
 
-  private onCancelled(b: BookState, side: number, reason: number, orderId: number, price: number, leaves: number,
-    ts: number, origin: Session | null, cmd: number, clOrd: number): void {
-    const slot = Math.floor(orderId / TWO32);
+  /** CANCELLED at words `w`: s0 orderId, s2 price, s3 leaves. */
+  private onCancelled(b: BookState, side: number, reason: number, i32: Int32Array, w: number,
+    origin: Session | null, cmd: number, clOrd: number): void {
+    const slot = i32[w + W_S0 + 1]!;
+    const orderId = readI64(i32, w + W_S0);
     if (this.debug) {
       this.logger.debug({ order_id: orderId, symbol: b.symbol, reason: cancelName(reason),
-        leaves: unitsToNumber(leaves, b.qtyScale) }, 'Order cancelled');
+        leaves: unitsToNumber(readI64(i32, w + W_S3), b.qtyScale) }, 'Order cancelled');
     }
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
@@ -875,7 +929,7 @@ export class Exchange implements ShardSink {
       rec.status = 'cancelled';
       rec.cancelReason = reason;
       rec.leaves = 0;
-      rec.updatedAt = isoAt(Math.floor(ts / 1000));
+      rec.updatedAt = isoAt(Math.floor(readI64(i32, w + W_TS) / 1000));
       this.restLive.delete(orderId);
       return;
     }
@@ -887,20 +941,23 @@ export class Exchange implements ShardSink {
     const reqCl = origin === s && (cmd === CmdType.CANCEL || cmd === CmdType.MASS_CANCEL) ? clOrd : 0;
     const j = s.journal;
     const off = j.next();
-    encCancelled(j.u8, j.dv, off, b.inst, reason, side, j.last, ts, oc, orderId, reqCl, leaves, price);
+    encCancelledW(j.dv, off, b.inst, reason, side, j.last, oc, reqCl, i32, w + W_TS, w + W_S0, w + W_S3, w + W_S2);
     this.deliver(s, off);
   }
 
-  private onAmended(b: BookState, side: number, flags: number, orderId: number, newPrice: number, newLeaves: number,
-    oldPrice: number, oldLeaves: number, ts: number, origin: Session | null, clOrd: number): void {
-    const slot = Math.floor(orderId / TWO32);
+  /** AMENDED at words `w`: s0 orderId, s2 newPrice, s3 newLeaves, s4 oldPrice, s5 oldLeaves. */
+  private onAmended(b: BookState, side: number, flags: number, i32: Int32Array, w: number, origin: Session | null,
+    clOrd: number): void {
+    const slot = i32[w + W_S0 + 1]!;
+    const orderId = readI64(i32, w + W_S0);
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
       if (!rec) return;
-      rec.price = newPrice;
+      const newLeaves = readI64(i32, w + W_S3);
+      rec.price = readI64(i32, w + W_S2);
       rec.leaves = newLeaves;
       rec.qty = rec.filled + newLeaves;
-      rec.updatedAt = isoAt(Math.floor(ts / 1000));
+      rec.updatedAt = isoAt(Math.floor(readI64(i32, w + W_TS) / 1000));
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -908,17 +965,19 @@ export class Exchange implements ShardSink {
     const oc = s.live.get(orderId);
     const j = s.journal;
     const off = j.next();
-    encAmended(j.u8, j.dv, off, b.inst, flags & 0xff, side, j.last, ts, oc, orderId, origin === s ? clOrd : 0,
-      newPrice, newLeaves, oldPrice, oldLeaves);
+    encAmendedW(j.dv, off, b.inst, flags & 0xff, side, j.last, oc, origin === s ? clOrd : 0, i32, w + W_TS,
+      w + W_S0, w + W_S2, w + W_S3, w + W_S4, w + W_S5);
     this.deliver(s, off);
   }
 
-  private onDecremented(b: BookState, side: number, orderId: number, price: number, newLeaves: number,
-    decrement: number, ts: number): void {
-    const slot = Math.floor(orderId / TWO32);
+  /** DECREMENTED at words `w`: s0 orderId, s2 price, s3 newLeaves, s4 decrement. */
+  private onDecremented(b: BookState, side: number, i32: Int32Array, w: number): void {
+    const slot = i32[w + W_S0 + 1]!;
+    const orderId = readI64(i32, w + W_S0);
     if (slot === REST_SLOT) {
       const rec = this.restLive.get(orderId);
       if (!rec) return;
+      const newLeaves = readI64(i32, w + W_S3);
       rec.leaves = newLeaves;
       rec.qty = rec.filled + newLeaves;
       return;
@@ -927,12 +986,16 @@ export class Exchange implements ShardSink {
     if (!s || s.discarded) return;
     const j = s.journal;
     const off = j.next();
-    encReduced(j.u8, j.dv, off, b.inst, CancelReason.SELF_TRADE, side, j.last, ts, s.live.get(orderId),
-      orderId, price, newLeaves, decrement);
+    encReducedW(j.dv, off, b.inst, CancelReason.SELF_TRADE, side, j.last, s.live.get(orderId), i32, w + W_TS,
+      w + W_S0, w + W_S2, w + W_S3, w + W_S4);
     this.deliver(s, off);
   }
 
-  private onL2(b: BookState, side: number, price: number, qty: number, orders: number, ts: number): void {
+  /** L2 at words `w`: s0 price, s1 total qty (0: level gone), s2 orders. */
+  private onL2(b: BookState, side: number, i32: Int32Array, w: number): void {
+    const price = readI64(i32, w + W_S0);
+    const qty = readI64(i32, w + W_S1);
+    const orders = readI64(i32, w + W_S2);
     const levels = side === Side.SELL ? b.asks : b.bids;
     if (qty === 0) levels.delete(price);
     else {
@@ -945,7 +1008,7 @@ export class Exchange implements ShardSink {
     const m = b.md;
     m.ensure(MD_MSG_BYTES);
     b.mdLastOff = m.len;
-    m.len += encMdL2(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, ts, price, qty, orders);
+    m.len += encMdL2W(m.u8, m.dv, m.len, b.inst, side, 0, ++b.mdSeq, orders, i32, w + W_TS, w + W_S0, w + W_S1);
     b.feedBookDirty = true;
     this.markBook(b);
   }

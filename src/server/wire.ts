@@ -12,6 +12,7 @@
  * guarantees room (MAX_REPORT_BYTES for reports, MD_MSG_BYTES for market data).
  */
 import { MsgType, MSG_SIZE } from '../protocol/messages.js';
+import { writeI64 } from '../engine/codec.js';
 
 const TWO32 = 4294967296;
 /** Largest execution report (AMENDED). Journal slots are this size. */
@@ -45,20 +46,60 @@ function zero(u8: Uint8Array, from: number, to: number): void {
   u8.fill(0, from, to);
 }
 
-export function encAccepted(u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
-  ordType: number, seq: number, ts: number, clOrdId: number, orderId: number, price: number,
-  qty: number, tif: number, flags: number, stp: number): number {
-  const len = MSG_SIZE.ACCEPTED;
-  head(dv, o, len, MsgType.ACCEPTED);
+/**
+ * Word-source encoders (`...W`): every i64 field is copied as its two Int32 words (lo, hi)
+ * from `src` at the word index given (`tsW`, `idW` ...), typically straight from an engine
+ * event record in the shard's outbound ring (layout.ts EVT_SIZE records). Why: on the order
+ * path these values (µs timestamps, order ids = slot * 2^32 + n, prices) are never Smis, so
+ * each one passed as a number through a call that is not inlined costs a 16-byte HeapNumber;
+ * a word index is a Smi. The bytes equal the number encoders' for every safe integer: both
+ * write little-endian two's complement (`src` words are what writeI64 stores).
+ * Number-valued fields (seq, clOrdIds) stay numbers: they come from the session and the
+ * pending table, not the ring.
+ */
+function copyI64(dv: DataView, o: number, src: Int32Array, w: number): void {
+  dv.setInt32(o, src[w]!, true);
+  dv.setInt32(o + 4, src[w + 1]!, true);
+}
+
+/** Four consecutive i64 fields at o, o + 8, o + 16, o + 24. */
+function copyI64x4(dv: DataView, o: number, src: Int32Array, a: number, b: number, c: number, d: number): void {
+  copyI64(dv, o, src, a);
+  copyI64(dv, o + 8, src, b);
+  copyI64(dv, o + 16, src, c);
+  copyI64(dv, o + 24, src, d);
+}
+
+/** Bytes 0..23 shared by every message here (reports and market data): header, instrument,
+ *  two type-specific bytes (6, 7), a u64 sequence (seq or mdSeq), ts. */
+function msgHead(dv: DataView, o: number, len: number, type: number, instrument: number, b6: number, b7: number,
+  seq: number, src: Int32Array, tsW: number): void {
+  head(dv, o, len, type);
   dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, side);
-  dv.setUint8(o + 7, ordType);
+  dv.setUint8(o + 6, b6);
+  dv.setUint8(o + 7, b7);
   putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
+  copyI64(dv, o + 16, src, tsW);
+}
+
+/**
+ * Bytes 0..39 shared by every execution report (ACCEPTED, FILL, CANCELLED, AMENDED, REDUCED):
+ * header, instrument, two type-specific bytes (6, 7), seq, ts, clOrdId, orderId.
+ */
+function reportHead(dv: DataView, o: number, len: number, type: number, instrument: number, b6: number, b7: number,
+  seq: number, clOrdId: number, src: Int32Array, tsW: number, idW: number): void {
+  msgHead(dv, o, len, type, instrument, b6, b7, seq, src, tsW);
   putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
-  putI64(dv, o + 40, price);
-  putI64(dv, o + 48, qty);
+  copyI64(dv, o + 32, src, idW);
+}
+
+export function encAcceptedW(u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
+  ordType: number, seq: number, clOrdId: number, tif: number, flags: number, stp: number,
+  src: Int32Array, tsW: number, idW: number, priceW: number, qtyW: number): number {
+  const len = MSG_SIZE.ACCEPTED;
+  reportHead(dv, o, len, MsgType.ACCEPTED, instrument, side, ordType, seq, clOrdId, src, tsW, idW);
+  copyI64(dv, o + 40, src, priceW);
+  copyI64(dv, o + 48, src, qtyW);
   dv.setUint8(o + 56, tif);
   dv.setUint8(o + 57, flags);
   dv.setUint8(o + 58, stp);
@@ -66,17 +107,95 @@ export function encAccepted(u8: Uint8Array, dv: DataView, o: number, instrument:
   return len;
 }
 
+export function encFillW(dv: DataView, o: number, instrument: number, side: number, liquidity: number,
+  seq: number, clOrdId: number, src: Int32Array, tsW: number, idW: number, matchW: number, priceW: number,
+  qtyW: number, leavesW: number): number {
+  const len = MSG_SIZE.FILL;
+  reportHead(dv, o, len, MsgType.FILL, instrument, side, liquidity, seq, clOrdId, src, tsW, idW);
+  copyI64x4(dv, o + 40, src, matchW, priceW, qtyW, leavesW);
+  return len;
+}
+
+export function encCancelledW(dv: DataView, o: number, instrument: number, reason: number, side: number,
+  seq: number, clOrdId: number, requestClOrdId: number, src: Int32Array, tsW: number, idW: number,
+  leavesW: number, priceW: number): number {
+  const len = MSG_SIZE.CANCELLED;
+  reportHead(dv, o, len, MsgType.CANCELLED, instrument, reason, side, seq, clOrdId, src, tsW, idW);
+  putU64(dv, o + 40, requestClOrdId);
+  copyI64(dv, o + 48, src, leavesW);
+  copyI64(dv, o + 56, src, priceW);
+  return len;
+}
+
+export function encAmendedW(dv: DataView, o: number, instrument: number, flags: number, side: number,
+  seq: number, clOrdId: number, requestClOrdId: number, src: Int32Array, tsW: number, idW: number,
+  newPriceW: number, newLeavesW: number, oldPriceW: number, oldLeavesW: number): number {
+  const len = MSG_SIZE.AMENDED;
+  reportHead(dv, o, len, MsgType.AMENDED, instrument, flags, side, seq, clOrdId, src, tsW, idW);
+  putU64(dv, o + 40, requestClOrdId);
+  copyI64x4(dv, o + 48, src, newPriceW, newLeavesW, oldPriceW, oldLeavesW);
+  return len;
+}
+
+export function encReducedW(dv: DataView, o: number, instrument: number, reason: number, side: number,
+  seq: number, clOrdId: number, src: Int32Array, tsW: number, idW: number, priceW: number, newLeavesW: number,
+  decrementW: number): number {
+  const len = MSG_SIZE.REDUCED;
+  reportHead(dv, o, len, MsgType.REDUCED, instrument, reason, side, seq, clOrdId, src, tsW, idW);
+  copyI64(dv, o + 40, src, priceW);
+  copyI64(dv, o + 48, src, newLeavesW);
+  copyI64(dv, o + 56, src, decrementW);
+  return len;
+}
+
+export function encMdL2W(u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
+  flags: number, mdSeq: number, orders: number, src: Int32Array, tsW: number, priceW: number, qtyW: number): number {
+  const len = MSG_SIZE.MD_L2;
+  msgHead(dv, o, len, MsgType.MD_L2, instrument, side, flags, mdSeq, src, tsW);
+  copyI64(dv, o + 24, src, priceW);
+  copyI64(dv, o + 32, src, qtyW);
+  dv.setUint32(o + 40, orders >>> 0, true);
+  zero(u8, o + 44, o + len);
+  return len;
+}
+
+export function encMdTradeW(dv: DataView, o: number, instrument: number, aggressorSide: number, flags: number,
+  mdSeq: number, src: Int32Array, tsW: number, matchW: number, priceW: number, qtyW: number): number {
+  const len = MSG_SIZE.MD_TRADE;
+  msgHead(dv, o, len, MsgType.MD_TRADE, instrument, aggressorSide, flags, mdSeq, src, tsW);
+  copyI64(dv, o + 24, src, matchW);
+  copyI64(dv, o + 32, src, priceW);
+  copyI64(dv, o + 40, src, qtyW);
+  return len;
+}
+
+/**
+ * Number-argument encoders (tests, tools, the rare paths): each stores its i64 arguments
+ * into SCRATCH (writeI64: safe integers, any sign) and runs the word-source encoder, so
+ * there is one byte layout per message.
+ */
+const SCRATCH = new Int32Array(16);
+function scratch(a: number, b: number, c: number, d: number, e: number, f: number): Int32Array {
+  writeI64(SCRATCH, 0, a);
+  writeI64(SCRATCH, 2, b);
+  writeI64(SCRATCH, 4, c);
+  writeI64(SCRATCH, 6, d);
+  writeI64(SCRATCH, 8, e);
+  writeI64(SCRATCH, 10, f);
+  return SCRATCH;
+}
+
+export function encAccepted(u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
+  ordType: number, seq: number, ts: number, clOrdId: number, orderId: number, price: number,
+  qty: number, tif: number, flags: number, stp: number): number {
+  return encAcceptedW(u8, dv, o, instrument, side, ordType, seq, clOrdId, tif, flags, stp,
+    scratch(ts, orderId, price, qty, 0, 0), 0, 2, 4, 6);
+}
+
 export function encRejected(u8: Uint8Array, dv: DataView, o: number, instrument: number,
   requestType: number, seq: number, ts: number, clOrdId: number, orderId: number, reason: number): number {
   const len = MSG_SIZE.REJECTED;
-  head(dv, o, len, MsgType.REJECTED);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, requestType);
-  dv.setUint8(o + 7, 0);
-  putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
+  reportHead(dv, o, len, MsgType.REJECTED, instrument, requestType, 0, seq, clOrdId, scratch(ts, orderId, 0, 0, 0, 0), 0, 2);
   dv.setUint16(o + 40, reason, true);
   zero(u8, o + 42, o + len);
   return len;
@@ -85,76 +204,29 @@ export function encRejected(u8: Uint8Array, dv: DataView, o: number, instrument:
 export function encFill(_u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
   liquidity: number, seq: number, ts: number, clOrdId: number, orderId: number, matchId: number,
   price: number, qty: number, leaves: number): number {
-  const len = MSG_SIZE.FILL;
-  head(dv, o, len, MsgType.FILL);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, side);
-  dv.setUint8(o + 7, liquidity);
-  putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
-  putU64(dv, o + 40, matchId);
-  putI64(dv, o + 48, price);
-  putI64(dv, o + 56, qty);
-  putI64(dv, o + 64, leaves);
-  return len;
+  return encFillW(dv, o, instrument, side, liquidity, seq, clOrdId,
+    scratch(ts, orderId, matchId, price, qty, leaves), 0, 2, 4, 6, 8, 10);
 }
 
 export function encCancelled(_u8: Uint8Array, dv: DataView, o: number, instrument: number, reason: number,
   side: number, seq: number, ts: number, clOrdId: number, orderId: number, requestClOrdId: number,
   leaves: number, price: number): number {
-  const len = MSG_SIZE.CANCELLED;
-  head(dv, o, len, MsgType.CANCELLED);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, reason);
-  dv.setUint8(o + 7, side);
-  putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
-  putU64(dv, o + 40, requestClOrdId);
-  putI64(dv, o + 48, leaves);
-  putI64(dv, o + 56, price);
-  return len;
+  return encCancelledW(dv, o, instrument, reason, side, seq, clOrdId, requestClOrdId,
+    scratch(ts, orderId, leaves, price, 0, 0), 0, 2, 4, 6);
 }
 
 export function encAmended(_u8: Uint8Array, dv: DataView, o: number, instrument: number, flags: number,
   side: number, seq: number, ts: number, clOrdId: number, orderId: number, requestClOrdId: number,
   newPrice: number, newLeaves: number, oldPrice: number, oldLeaves: number): number {
-  const len = MSG_SIZE.AMENDED;
-  head(dv, o, len, MsgType.AMENDED);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, flags);
-  dv.setUint8(o + 7, side);
-  putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
-  putU64(dv, o + 40, requestClOrdId);
-  putI64(dv, o + 48, newPrice);
-  putI64(dv, o + 56, newLeaves);
-  putI64(dv, o + 64, oldPrice);
-  putI64(dv, o + 72, oldLeaves);
-  return len;
+  return encAmendedW(dv, o, instrument, flags, side, seq, clOrdId, requestClOrdId,
+    scratch(ts, orderId, newPrice, newLeaves, oldPrice, oldLeaves), 0, 2, 4, 6, 8, 10);
 }
 
 export function encReduced(_u8: Uint8Array, dv: DataView, o: number, instrument: number, reason: number,
   side: number, seq: number, ts: number, clOrdId: number, orderId: number, price: number,
   newLeaves: number, decrement: number): number {
-  const len = MSG_SIZE.REDUCED;
-  head(dv, o, len, MsgType.REDUCED);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, reason);
-  dv.setUint8(o + 7, side);
-  putU64(dv, o + 8, seq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, clOrdId);
-  putU64(dv, o + 32, orderId);
-  putI64(dv, o + 40, price);
-  putI64(dv, o + 48, newLeaves);
-  putI64(dv, o + 56, decrement);
-  return len;
+  return encReducedW(dv, o, instrument, reason, side, seq, clOrdId,
+    scratch(ts, orderId, price, newLeaves, decrement, 0), 0, 2, 4, 6, 8);
 }
 
 export function encMassCancelAck(u8: Uint8Array, dv: DataView, o: number, instrument: number, seq: number,
@@ -173,33 +245,12 @@ export function encMassCancelAck(u8: Uint8Array, dv: DataView, o: number, instru
 
 export function encMdL2(u8: Uint8Array, dv: DataView, o: number, instrument: number, side: number,
   flags: number, mdSeq: number, ts: number, price: number, qty: number, orders: number): number {
-  const len = MSG_SIZE.MD_L2;
-  head(dv, o, len, MsgType.MD_L2);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, side);
-  dv.setUint8(o + 7, flags);
-  putU64(dv, o + 8, mdSeq);
-  putI64(dv, o + 16, ts);
-  putI64(dv, o + 24, price);
-  putI64(dv, o + 32, qty);
-  dv.setUint32(o + 40, orders >>> 0, true);
-  zero(u8, o + 44, o + len);
-  return len;
+  return encMdL2W(u8, dv, o, instrument, side, flags, mdSeq, orders, scratch(ts, price, qty, 0, 0, 0), 0, 2, 4);
 }
 
 export function encMdTrade(_u8: Uint8Array, dv: DataView, o: number, instrument: number, aggressorSide: number,
   flags: number, mdSeq: number, ts: number, matchId: number, price: number, qty: number): number {
-  const len = MSG_SIZE.MD_TRADE;
-  head(dv, o, len, MsgType.MD_TRADE);
-  dv.setUint16(o + 4, instrument, true);
-  dv.setUint8(o + 6, aggressorSide);
-  dv.setUint8(o + 7, flags);
-  putU64(dv, o + 8, mdSeq);
-  putI64(dv, o + 16, ts);
-  putU64(dv, o + 24, matchId);
-  putI64(dv, o + 32, price);
-  putI64(dv, o + 40, qty);
-  return len;
+  return encMdTradeW(dv, o, instrument, aggressorSide, flags, mdSeq, scratch(ts, matchId, price, qty, 0, 0), 0, 2, 4, 6);
 }
 
 /**
