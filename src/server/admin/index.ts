@@ -305,7 +305,7 @@ export class AdminMetrics {
       const h = this.deps.pool.shards[i]!;
       const sm = shardMetrics.get(h.id);
       return {
-        ...w, symbols: h.symbols, engine: h.implementation, inflight: h.inflight, commands_submitted: h.commandsSubmitted,
+        ...w, runs_on: this.deps.pool.mode === 'inline' ? 'main' : 'worker', symbols: h.symbols, engine: h.implementation, inflight: h.inflight, commands_submitted: h.commandsSubmitted,
         metrics_up: sm?.up ?? null, metrics_age_s: sm?.age_s ?? null, commands_per_sec: sm?.commands_per_sec ?? null,
         runtime: sm?.gauges ?? null,
       };
@@ -322,8 +322,8 @@ export class AdminMetrics {
       threads: {
         shard_mode: this.deps.pool.mode,
         main: { name: 'main', role: 'uWS I/O, REST, metrics hub', event_loop_utilization: el.utilization },
-        shards: this.deps.pool.mode === 'inline' ? [] : workers,
-        inline_note: this.deps.pool.mode === 'inline' ? 'SHARD_MODE=inline: the shards run on the main thread' : undefined,
+        shards: workers,
+        inline_note: this.deps.pool.mode === 'inline' ? 'SHARD_MODE=inline: the shards run on the main thread (no worker, no thread id or utilisation of their own)' : undefined,
       },
       os_threads: m.os_threads,
       load_average: (m.host as { load_average: number[] }).load_average,

@@ -148,7 +148,7 @@ export class ResourceSampler {
         const u = a && b ? workerElu(a, b) : null;
         return {
           name: `shard-${w.id}`,
-          thread_name: `simex-shard-${w.id}`,
+          thread_name: w.worker ? `simex-shard-${w.id}` : null,
           thread_id: w.worker?.threadId ?? null,
           state: w.state,
           event_loop_utilization: u === null ? null : round(u, 4),
