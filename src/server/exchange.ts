@@ -526,6 +526,17 @@ export class Exchange implements ShardSink {
   // ------------------------------------------------------------------ submission
 
   /**
+   * The command timestamp (ring `ts`, µs since epoch, copied into every event and report of
+   * the command) for commands submitted while BinaryWs handles one frame: that frame's
+   * receive time, set around its message loop, so a frame's commands share one clock read.
+   * -1 otherwise (REST, commands released later by a fault injector, tests): submit reads
+   * the clock. Why: a clock read per command cost a 16-byte HeapNumber per order (the
+   * native performance.now() boxes its result). Timestamps stay non-decreasing in submit
+   * order: frames are handled one at a time on this thread, each read after the last.
+   */
+  frameUs = -1;
+
+  /**
    * Write one engine command to the owning shard's ring. Returns 0, or an edge reason
    * (SHARD_UNAVAILABLE, OVERLOADED). The caller calls `pool.flush()` after its batch.
    */
@@ -548,7 +559,7 @@ export class Exchange implements ShardSink {
     i32[w + 1] = (flags & 0xff) | ((stp & 0xff) << 8) | ((b.book & 0xffff) << 16);
     i32[w + 2] = owner | 0;
     i32[w + 3] = 0;
-    writeU53(i32, w + 4, nowUs());
+    writeU53(i32, w + 4, this.frameUs >= 0 ? this.frameUs : nowUs());
     writeI64(i32, w + 6, orderId);
     writeI64(i32, w + 8, price);
     writeI64(i32, w + 10, qty);

@@ -212,9 +212,14 @@ export class BinaryWs {
     const ex = this.opts.exchange;
     const r = this.reader.reset(msg);
     const t0 = TIME_ORIGIN + performance.now();
-    for (let m = r.next(); m !== null; m = r.next()) {
-      if (c.closed) break;
-      this.onMessage(c, m, t0);
+    ex.frameUs = Math.round(t0 * 1000);
+    try {
+      for (let m = r.next(); m !== null; m = r.next()) {
+        if (c.closed) break;
+        this.onMessage(c, m, t0);
+      }
+    } finally {
+      ex.frameUs = -1;
     }
     ex.flushSoon();
     if (c.dirty) {
