@@ -29,7 +29,7 @@ import type { Logger } from './logger.js';
 import { Origin } from '../shard/types.js';
 import type { ShardPool, ShardSink } from '../shard/pool.js';
 import {
-  OutBuf, MD_MSG_BYTES, encAcceptedW, encAmendedW, encCancelledW, encFillW, encMassCancelAck,
+  OutBuf, MD_MSG_BYTES, sendView, encAcceptedW, encAmendedW, encCancelledW, encFillW, encMassCancelAck,
   encMdL2W, encMdTradeW, encReducedW, encRejected,
 } from './wire.js';
 import type { ConnData, Session } from './session.js';
@@ -446,7 +446,8 @@ interface Pending {
 export interface ExchangeHooks {
   /** A connection has bytes queued; called once per connection per drain. */
   flushConn(c: ConnData): void;
-  /** Publish market-data bytes on a topic (binary). */
+  /** Publish market-data bytes on a topic (binary). `bytes` is valid only during the call
+   *  (a shared send view, wire.ts sendView): copy it to keep it. */
   publishMd(topic: string, bytes: Uint8Array): void;
   /** Connections subscribed to a topic now. */
   mdSubscribers(topic: string): number;
@@ -753,7 +754,7 @@ export class Exchange implements ShardSink {
             wakeIn = Math.min(wakeIn, due - now);
             continue;
           }
-          hooks.publishMd(b.mdTopic, b.md.view());
+          hooks.publishMd(b.mdTopic, sendView(b.md));
           b.mdSentAt = now;
         }
         b.md.reset(4096);

@@ -254,6 +254,33 @@ export function encMdTrade(_u8: Uint8Array, dv: DataView, o: number, instrument:
 }
 
 /**
+ * Bytes handed to uWS `send` / `publish`, which copy them before returning (the server
+ * resets and refills its buffers right after each call). A view of an OutBuf's first `len`
+ * bytes is a new Uint8Array per send (~100 B of heap); here the bytes are copied (4 bytes
+ * per step) into one shared buffer and the view of its first `len` bytes is made once per
+ * length and kept (lengths up to SEND_VIEW_MAX: at most one view per distinct length seen,
+ * ~100 B each). The returned view is valid until the next `sendView` call.
+ */
+const SEND_VIEW_MAX = 16 * 1024;
+const SEND_BUF = new Uint8Array(SEND_VIEW_MAX);
+const SEND_DV = new DataView(SEND_BUF.buffer);
+const SEND_VIEWS: (Uint8Array | undefined)[] = [];
+
+export function sendView(b: OutBuf): Uint8Array {
+  const len = b.len;
+  if (len > SEND_VIEW_MAX) return b.view();
+  let v = SEND_VIEWS[len];
+  if (v === undefined) v = SEND_VIEWS[len] = SEND_BUF.subarray(0, len);
+  const dv = b.dv;
+  const words = len & ~3;
+  let i = 0;
+  for (; i < words; i += 4) SEND_DV.setInt32(i, dv.getInt32(i, true), true);
+  const u8 = b.u8;
+  for (; i < len; i++) SEND_BUF[i] = u8[i]!;
+  return v;
+}
+
+/**
  * Growable byte buffer for outgoing frames (one per connection, one per book for market
  * data). `ensure(n)` before writing n bytes at `len`. Doubles; never shrinks below its
  * initial size after `reset`.

@@ -28,7 +28,7 @@ import { EdgeReason, RejectReason, reasonName, reasonText } from '../protocol/re
 import { Origin } from '../shard/types.js';
 import type { MetricsHub } from '../metrics/index.js';
 import { uWS } from './uws.js';
-import { OutBuf, encRejected } from './wire.js';
+import { OutBuf, encRejected, sendView } from './wire.js';
 import { FIRST_SESSION_SLOT, MAX_SLOT, TWO32, type BookState, type Exchange } from './exchange.js';
 import { SESSION_RETENTION_MS, Session, type ConnData } from './session.js';
 import type { Logger } from './logger.js';
@@ -145,6 +145,15 @@ export class BinaryWs {
 
   // ---------------------------------------------------------------- output
 
+  /** flushConn's corked send as one function made once (a closure per send cost ~80 B of
+   *  heap): its socket and bytes are passed in these fields, set only for the cork call. */
+  private corkWs: WebSocket<ConnData> | null = null;
+  private corkBytes: Uint8Array | null = null;
+  private corkResult = 1;
+  private readonly corkSend = (): void => {
+    this.corkResult = this.corkWs!.send(this.corkBytes!, true, false);
+  };
+
   /** Exchange hook: send a connection's queued bytes (corked), enforce the hard limit. */
   flushConn(c: ConnData): void {
     const ws = c.ws;
@@ -152,12 +161,13 @@ export class BinaryWs {
       c.out.reset();
       return;
     }
-    let r = 1;
-    const view = c.out.view();
     this.stats.sends++;
-    ws.cork(() => {
-      r = ws.send(view, true, false);
-    });
+    this.corkWs = ws;
+    this.corkBytes = sendView(c.out);
+    ws.cork(this.corkSend);
+    const r = this.corkResult;
+    this.corkWs = null;
+    this.corkBytes = null;
     c.out.reset();
     c.lastSendMs = Date.now();
     if (r === SEND_DROPPED || ws.getBufferedAmount() > this.opts.slowConsumerBytes) this.slowConsumer(c);
