@@ -66,6 +66,13 @@ export class BinaryWs {
   readonly sessions = new Map<number, Session>();
   private nextSlot = FIRST_SESSION_SLOT;
   private nextConnId = 1;
+  /**
+   * Epoch ms the frame being handled was received (onFrame sets it; the `t0` of its
+   * commands). A field, not an argument, and null-initialised so V8 keeps it a tagged
+   * value: boxed once per frame when set, then passed on to submit as is. As a float64
+   * argument of onOrderEntry it was boxed again per message (16 B per order).
+   */
+  private frameT0: number | null = null;
   // Order-entry messages decode into one reused object (no allocation per order).
   private readonly reader = new FrameReader({ reuseOrderEntry: true });
   private readonly fw = new FrameWriter(4096);
@@ -222,11 +229,12 @@ export class BinaryWs {
     const ex = this.opts.exchange;
     const r = this.reader.reset(msg);
     const t0 = TIME_ORIGIN + performance.now();
+    this.frameT0 = t0;
     ex.frameUs = Math.round(t0 * 1000);
     try {
       for (let m = r.next(); m !== null; m = r.next()) {
         if (c.closed) break;
-        this.onMessage(c, m, t0);
+        this.onMessage(c, m);
       }
     } finally {
       ex.frameUs = -1;
@@ -238,7 +246,7 @@ export class BinaryWs {
     }
   }
 
-  private onMessage(c: ConnData, m: Decoded, t0: number): void {
+  private onMessage(c: ConnData, m: Decoded): void {
     const s = c.session;
     switch (m.type) {
       case MsgType.DECODE_ERROR:
@@ -263,7 +271,7 @@ export class BinaryWs {
       case MsgType.MASS_CANCEL: {
         if (!s) return this.rejectUnsequenced(c, m.type, m.instrument, m.clOrdId, EdgeReason.NOT_LOGGED_IN);
         if (!this.checkClOrd(s, m.type, m.instrument, m.clOrdId)) return;
-        this.onOrderEntry(s, m, t0);
+        this.onOrderEntry(s, m);
         return;
       }
       case MsgType.SUBSCRIBE:
@@ -320,8 +328,9 @@ export class BinaryWs {
     return false;
   }
 
-  private onOrderEntry(s: Session, m: Decoded, t0: number): void {
+  private onOrderEntry(s: Session, m: Decoded): void {
     const ex = this.opts.exchange;
+    const t0 = this.frameT0 as number;
     if (m.type === MsgType.MASS_CANCEL) {
       const targets = m.instrument === ALL_INSTRUMENTS ? ex.books : ex.books[m.instrument] ? [ex.books[m.instrument]!] : [];
       if (targets.length === 0) {
