@@ -480,6 +480,12 @@ export class Exchange implements ShardSink {
   private restN = 1;
   private dirtyConns: ConnData[] = [];
   private dirtyBooks: BookState[] = [];
+  /** Emptied arrays flushOutput swaps in for dirtyConns / dirtyBooks, so a flush allocates
+   *  no array and no backing store as it refills (a fresh [] per flush grew one per push
+   *  run: ~2-3 B/order at 100k/s). null while a flush iterates the other one: a re-entrant
+   *  flush then takes a fresh array, never the one being iterated. */
+  private spareConns: ConnData[] | null = [];
+  private spareBooks: BookState[] | null = [];
   halted = false;
   haltedAt: string | null = null;
   hooks: ExchangeHooks | null = null;
@@ -730,16 +736,20 @@ export class Exchange implements ShardSink {
     const hooks = this.hooks;
     if (this.dirtyConns.length > 0) {
       const conns = this.dirtyConns;
-      this.dirtyConns = [];
+      this.dirtyConns = this.spareConns ?? [];
+      this.spareConns = null;
       for (const c of conns) {
         c.dirty = false;
         if (hooks && !c.closed) hooks.flushConn(c);
         else c.out.reset();
       }
+      conns.length = 0;
+      this.spareConns = conns;
     }
     if (this.dirtyBooks.length > 0) {
       const books = this.dirtyBooks;
-      this.dirtyBooks = [];
+      this.dirtyBooks = this.spareBooks ?? [];
+      this.spareBooks = null;
       const now = performance.now();
       let wakeIn = Infinity;
       for (const b of books) {
@@ -761,6 +771,8 @@ export class Exchange implements ShardSink {
         b.mdLastOff = -1;
         b.mdDirty = false;
       }
+      books.length = 0;
+      this.spareBooks = books;
       if (wakeIn !== Infinity && this.mdTimer === null) {
         this.mdTimer = setTimeout(() => {
           this.mdTimer = null;
