@@ -731,6 +731,20 @@ export class Exchange implements ShardSink {
     this.flushOutput();
   }
 
+  /** Connection writes that threw (a bug, logged at most once a second with the count). */
+  flushErrors = 0;
+  private flushErrorLoggedAt = 0;
+  private flushErrorsUnlogged = 0;
+  private flushFailed(err: unknown): void {
+    this.flushErrors++;
+    this.flushErrorsUnlogged++;
+    const now = Date.now();
+    if (now - this.flushErrorLoggedAt < 1000) return;
+    this.logger.error({ errors: this.flushErrorsUnlogged, err: String((err as Error)?.stack ?? err) }, 'connection write failed');
+    this.flushErrorLoggedAt = now;
+    this.flushErrorsUnlogged = 0;
+  }
+
   /** Send everything queued: per-connection report frames, then per-book market data. */
   flushOutput(): void {
     const hooks = this.hooks;
@@ -740,8 +754,16 @@ export class Exchange implements ShardSink {
       this.spareConns = null;
       for (const c of conns) {
         c.dirty = false;
-        if (hooks && !c.closed) hooks.flushConn(c);
-        else c.out.reset();
+        if (hooks && !c.closed) {
+          // A throwing write (a bug) costs only this connection's queued bytes: the rest of
+          // the list is still flushed (they are no longer listed as dirty anywhere else).
+          try {
+            hooks.flushConn(c);
+          } catch (err) {
+            c.out.reset();
+            this.flushFailed(err);
+          }
+        } else c.out.reset();
       }
       conns.length = 0;
       this.spareConns = conns;

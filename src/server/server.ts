@@ -414,6 +414,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       while (inflight.n > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
       await pool.quiesce(Math.max(0, until - Date.now()));
       exchange.flushOutput();
+      control.stop(); // the circuit-breaker poller (unref'd; stopped so an in-process restart does not keep it)
       binary.closeAll();
       feed.close();
       // Let close frames and the last reports leave before the sockets are torn down.
