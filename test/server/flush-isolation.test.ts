@@ -2,22 +2,9 @@
 // own queued bytes. The other dirty connections of the same flush are still written, and the
 // failing one is flushed normally next time (it is not left marked dirty but unlisted).
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
-import { createLogger } from '../../src/server/logger.js';
-import { Exchange } from '../../src/server/exchange.js';
+import { offlineExchange } from './helpers/offline-exchange.js';
 import type { ConnData } from '../../src/server/session.js';
 import { OutBuf } from '../../src/server/wire.js';
-import type { ShardPool } from '../../src/shard/pool.js';
-
-function exchange(): Exchange {
-  // The constructor reads only the routes, the shard count and the in-flight bound.
-  const pool = {
-    routeList: DEFAULT_INSTRUMENTS.map((spec, index) => ({ index, spec, shard: 0, book: index })),
-    shards: [{}],
-    maxInflight: 64,
-  } as unknown as ShardPool;
-  return new Exchange(pool, createLogger('silent'), null);
-}
 
 function conn(id: number): ConnData {
   return {
@@ -28,7 +15,7 @@ function conn(id: number): ConnData {
 
 describe('flushOutput isolation', () => {
   it('writes every other dirty connection when one write throws, and that one again next flush', () => {
-    const ex = exchange();
+    const ex = offlineExchange();
     const written: [number, number[]][] = [];
     let failId = 2;
     ex.hooks = {

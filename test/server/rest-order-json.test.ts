@@ -2,25 +2,13 @@
 // JSON.stringify(exchange.restOrderJson(rec)) for every order state it builds, and declines
 // (null) the shapes it does not build.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
+import { offlineExchange } from './helpers/offline-exchange.js';
 import { OrdType, Side, StpMode, Tif } from '../../src/engine/layout.js';
-import { createLogger } from '../../src/server/logger.js';
-import { Exchange, type RestOrder } from '../../src/server/exchange.js';
+import type { RestOrder } from '../../src/server/exchange.js';
 import { restOrderText } from '../../src/server/routes.js';
-import type { ShardPool } from '../../src/shard/pool.js';
-
-function exchange(): Exchange {
-  // The constructor reads only the routes, the shard count and the in-flight bound.
-  const pool = {
-    routeList: DEFAULT_INSTRUMENTS.map((spec, index) => ({ index, spec, shard: 0, book: index })),
-    shards: [{}],
-    maxInflight: 64,
-  } as unknown as ShardPool;
-  return new Exchange(pool, createLogger('silent'), null);
-}
 
 describe('restOrderText', () => {
-  const ex = exchange();
+  const ex = offlineExchange();
   const same = (rec: RestOrder): void => {
     expect(restOrderText(ex, rec)).toBe(JSON.stringify(ex.restOrderJson(rec)));
   };
