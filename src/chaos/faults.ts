@@ -29,12 +29,8 @@ import { CmdType } from '../engine/layout.js';
 import { cmdToMsg } from '../server/exchange.js';
 import { mulberry32 } from '../util/prng.js';
 
-/**
- * Edge reason for a chaos-injected reject. TODO(lead): add `CHAOS_INJECTED: 128` to
- * EdgeReason in src/protocol/reasons.ts (+ reasonText 'rejected by a chaos experiment') and
- * to routes.ts edgeStatus() as 503. Until then reasonName(128) is "REASON_128".
- */
-export const CHAOS_INJECTED = 128;
+/** Edge reason for a chaos-injected reject (src/protocol/reasons.ts; REST answers 503). */
+export const CHAOS_INJECTED = EdgeReason.CHAOS_INJECTED;
 
 /** Exchange.submit's signature (src/server/exchange.ts). Returns 0 or an edge reason. */
 export type SubmitFn = (inst: number, type: number, side: number, ordType: number, tif: number, flags: number,

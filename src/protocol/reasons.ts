@@ -78,12 +78,15 @@ export const EdgeReason = {
   /** SUBSCRIBE/UNSUBSCRIBE/SNAPSHOT_REQUEST for an instrument that is not subscribed
    *  (UNSUBSCRIBE) — informational. */
   NOT_SUBSCRIBED: 127,
-  /** The exchange is in maintenance mode (POST /admin/maintenance/enable): new orders and
-   *  amends are rejected on every instrument; cancels and mass cancels still work. */
-  MAINTENANCE_MODE: 128,
+  /** A chaos experiment (error_simulation, src/chaos/faults.ts) refused the command at the
+   *  edge; not executed. On the wire since the chaos module (docs/CHAOS.md). */
+  CHAOS_INJECTED: 128,
   /** The instrument's circuit breaker is open (volatility trip or manual activation): new
    *  orders and amends on it are rejected; cancels and mass cancels still work. */
   CIRCUIT_BREAKER_OPEN: 129,
+  /** The exchange is in maintenance mode (POST /admin/maintenance/enable): new orders and
+   *  amends are rejected on every instrument; cancels and mass cancels still work. */
+  MAINTENANCE_MODE: 130,
 } as const;
 export type EdgeReason = (typeof EdgeReason)[keyof typeof EdgeReason];
 
@@ -160,6 +163,7 @@ export const reasonText: Readonly<Record<string, string>> = {
   CONNECTION_LIMIT: 'too many connections',
   INTERNAL_ERROR: 'internal error',
   NOT_SUBSCRIBED: 'not subscribed',
-  MAINTENANCE_MODE: 'maintenance mode: new orders and amends are rejected (cancels work)',
+  CHAOS_INJECTED: 'rejected by a chaos experiment (error injection)',
   CIRCUIT_BREAKER_OPEN: 'circuit breaker open for this instrument: new orders and amends are rejected (cancels work)',
+  MAINTENANCE_MODE: 'maintenance mode: new orders and amends are rejected (cancels work)',
 };

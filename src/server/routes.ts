@@ -403,7 +403,7 @@ function checkQty(b: BookState, q: number, field: string): void {
 function edgeStatus(reason: number): number {
   if (reason === EdgeReason.SHARD_UNAVAILABLE || reason === EdgeReason.OVERLOADED || reason === EdgeReason.TRADING_HALTED
     || reason === EdgeReason.SERVER_SHUTDOWN || reason === EdgeReason.MAINTENANCE_MODE
-    || reason === EdgeReason.CIRCUIT_BREAKER_OPEN) return 503;
+    || reason === EdgeReason.CIRCUIT_BREAKER_OPEN || reason === EdgeReason.CHAOS_INJECTED) return 503;
   return 500;
 }
 

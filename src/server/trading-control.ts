@@ -5,7 +5,7 @@
  * or an AMEND. Cancels and mass cancels are never gated, so operators can flatten.
  *
  *   blockReason(i) = 0                      trading
- *                  = MAINTENANCE_MODE (128)  maintenance on (every instrument)
+ *                  = MAINTENANCE_MODE (130)  maintenance on (every instrument)
  *                  = CIRCUIT_BREAKER_OPEN (129)  book i's breaker is open
  * Cost: one boolean and one Uint16Array read, no allocation. The global halt stays separate
  * and is checked first by callers (TRADING_HALTED wins).

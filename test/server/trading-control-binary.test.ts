@@ -1,5 +1,5 @@
 // Trading controls on the binary protocol: maintenance and an open circuit breaker reject
-// NEW_ORDER and AMEND with reasons 128 MAINTENANCE_MODE / 129 CIRCUIT_BREAKER_OPEN; CANCEL
+// NEW_ORDER and AMEND with reasons 130 MAINTENANCE_MODE / 129 CIRCUIT_BREAKER_OPEN; CANCEL
 // still works; the other instruments trade.
 //
 // Active once src/server/ws-binary.ts consults TradingControl.blockReason (the change is
@@ -27,7 +27,7 @@ describe.skipIf(!wired)('trading controls on the binary protocol', () => {
     await srv?.stop();
   });
 
-  it('maintenance: NEW/AMEND rejected 128, CANCEL works; breaker: 129 on that instrument only', async () => {
+  it('maintenance: NEW/AMEND rejected 130, CANCEL works; breaker: 129 on that instrument only', async () => {
     const btc = a.instrument('BTCUSD');
     const eth = a.instrument('ETHUSD');
     const rest = await a.newOrder({ instrument: btc.instrument, side: Side.BUY, price: a.price(btc, '40000'), qty: a.qty(btc, '1') });
