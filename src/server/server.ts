@@ -154,6 +154,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // Maintenance mode and circuit breakers (created here, with the config, before any route
   // or socket uses them; src/server/trading-control.ts).
   const control = tradingControlFor(exchange, { logger, config });
+  if (hub) control.registerMetrics(hub.registry);
   const health = () => {
     const services: Record<string, string> = {};
     let unhealthy = false;

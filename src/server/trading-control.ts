@@ -25,6 +25,7 @@
  * History: every opening, in memory only (lost on restart), the newest cbHistorySize kept
  * (oldest dropped; `dropped` counts them).
  */
+import client from 'prom-client';
 import { EdgeReason } from '../protocol/reasons.js';
 import { pickTradingControl, type ServerConfig, type TradingControlConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -410,6 +411,36 @@ export class TradingControl {
       dropped: this.historyDropped,
       storage: 'memory (lost on restart)',
     };
+  }
+
+  /**
+   * Prometheus gauges on `registry` (the metrics hub's), read at scrape time (no cost on the
+   * order path): simex_maintenance_mode 0/1, simex_circuit_breaker_open{symbol} 0/1, and
+   * simex_trading_control_rejected{reason} (new orders and amends refused in the current
+   * maintenance window / by the breakers open now; each restarts at its opening, so a gauge).
+   */
+  registerMetrics(registry: client.Registry): void {
+    const self = this;
+    new client.Gauge({
+      name: 'simex_maintenance_mode', help: 'Maintenance mode on (1) or off (0): new orders and amends are rejected while on',
+      registers: [registry],
+      collect() { this.set(self.maintenanceOn ? 1 : 0); },
+    });
+    new client.Gauge({
+      name: 'simex_circuit_breaker_open', help: 'Circuit breaker of the symbol open (1) or closed (0)', labelNames: ['symbol'],
+      registers: [registry],
+      collect() { for (const b of self.books) this.set({ symbol: b.symbol }, self.breakers[b.inst]!.open ? 1 : 0); },
+    });
+    new client.Gauge({
+      name: 'simex_trading_control_rejected', help: 'New orders and amends refused in the current maintenance window, or by the breakers open now since they opened',
+      labelNames: ['reason'], registers: [registry],
+      collect() {
+        let cb = 0;
+        for (const br of self.breakers) if (br.open && br.event) cb += br.event.orders_rejected;
+        this.set({ reason: 'maintenance' }, self.maintenanceOn ? self.maintenanceRejects : 0);
+        this.set({ reason: 'circuit_breaker' }, cb);
+      },
+    });
   }
 
   /** /health's view: {maintenance, open pairs}. */

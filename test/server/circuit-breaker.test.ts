@@ -71,6 +71,9 @@ describe('circuit breakers', () => {
     expect(health.body.status).toBe('degraded');
     expect(health.body.services.circuit_breakers).toBe('open');
     expect(health.body.trading_controls.open_circuit_breakers).toEqual(['BTCUSD', 'ETHUSD', 'ADAUSD']);
+    const prom = await fetch(`${srv.base}/metrics`).then((x) => x.text());
+    for (const sym of ['BTCUSD', 'ETHUSD', 'ADAUSD']) expect(prom).toMatch(new RegExp(`^simex_circuit_breaker_open\\{symbol="${sym}"\\} 1$`, 'm'));
+    expect(prom).toMatch(/^simex_trading_control_rejected\{reason="circuit_breaker"\} 1$/m);
 
     const one = await api(srv.base, 'POST', '/admin/circuit-breaker/reset/BTCUSDT');
     expect(one.status).toBe(200);

@@ -55,6 +55,11 @@ describe('maintenance mode', () => {
     expect(sym.body.symbols.map((s: { status: string }) => s.status)).toEqual(['maintenance', 'maintenance', 'maintenance']);
     const st = await api(srv.base, 'GET', '/admin/maintenance/status');
     expect(st.body).toMatchObject({ maintenance: true, orders_rejected: 3 });
+    // Prometheus: the mode and the refusals, read at scrape time
+    const prom = await fetch(`${srv.base}/metrics`).then((x) => x.text());
+    expect(prom).toMatch(/^simex_maintenance_mode 1$/m);
+    expect(prom).toMatch(/^simex_trading_control_rejected\{reason="maintenance"\} 3$/m);
+    expect(prom).toMatch(/^simex_circuit_breaker_open\{symbol="BTCUSD"\} 0$/m);
 
     const d1 = await api(srv.base, 'POST', '/admin/maintenance/disable');
     expect(d1.body).toMatchObject({ maintenance: false, changed: true });
