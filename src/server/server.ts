@@ -339,7 +339,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         name: 'simex', version,
         endpoints: ['/health', '/api/symbols', '/api/orders', '/api/orderbook/:symbol', '/api/trades', '/api/metrics',
           '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume',
-          '/admin/trading/status', ...adminEndpoints, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
+          '/admin/trading/status', '/admin/maintenance/enable|disable|status', '/admin/circuit-breaker/status|history|activate-all|reset-all|reset/:pair',
+          '/admin/migration/status|summary|percentage|emergency-stop|stop-all (migration not implemented: reports, 501 on > 0%)',
+          ...adminEndpoints, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
       }));
     });
   });
