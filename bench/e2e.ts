@@ -179,6 +179,11 @@ function step(report: LoadgenReport, budgetUs: number, serverCpu: number | null,
   };
 }
 
+/** The element whose rate is nearest 100k/s (the "p99 at 100k" target; the floor runs there). */
+function nearest100k<T>(xs: readonly T[], rate: (x: T) => number): T | undefined {
+  return [...xs].sort((a, b) => Math.abs(rate(a) - 100_000) - Math.abs(rate(b) - 100_000))[0];
+}
+
 export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const log = o.log ?? ((s: string) => process.stderr.write(s + '\n'));
   const shardMode = o.shardMode ?? 'worker';
@@ -205,7 +210,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
     log(`e2e-binary: server pid ${server.pid} on ${server.wsUrl} (engine ${JSON.stringify(server.info.engine)}, shards ${server.info.shards}, ${shardMode}; generator ${generator}${rt.rtPriority ? ` SCHED_FIFO ${rt.rtPriority}` : ''}, batch ${batchUs} µs)`);
     // Warm-up: JIT both sides, open the books, at a low rate (not recorded).
     await gen({ ...DEFAULT_OPTIONS, url: server.wsUrl, rate: 2000, durationSec: 1, connections: o.connections, threads: o.threads, ordersPerFrame: o.ordersPerFrame, ...batch, drainMs: 2000 });
-    const floorRate = [...o.rates].sort((a, b) => Math.abs(a - 100_000) - Math.abs(b - 100_000))[0] ?? 100_000;
+    const floorRate = nearest100k(o.rates, (r) => r) ?? 100_000;
     const floorSeconds = o.floorSeconds ?? Math.min(5, o.stepSeconds);
     if (floorSeconds > 0) {
       try {
@@ -246,7 +251,7 @@ export async function runE2e(o: E2eOptions): Promise<E2eResult> {
   const held = steps.filter((s) => s.within_budget);
   const sus = steps.filter((s) => s.sustained);
   const top = sus.length ? sus.reduce((a, b) => (b.target_rate > a.target_rate ? b : a)) : null;
-  const near = [...steps].sort((a, b) => Math.abs(a.target_rate - 100_000) - Math.abs(b.target_rate - 100_000))[0] ?? null;
+  const near = nearest100k(steps, (s) => s.target_rate) ?? null;
   const res: E2eResult = {
     bench: 'e2e-binary',
     budget_p99_us: o.budgetUs,

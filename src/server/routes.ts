@@ -42,7 +42,7 @@ import {
 import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
-import { tradingControlFor } from './trading-control.js';
+import type { TradingControl } from './trading-control.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -58,6 +58,8 @@ export interface RouteDeps {
   draining: () => boolean;
   /** Count of REST requests in flight (graceful shutdown waits for 0). */
   inflight: { n: number };
+  /** Maintenance / circuit breakers (trading-control.ts). */
+  control: TradingControl;
 }
 
 /** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. */
@@ -416,8 +418,7 @@ function remoteIsLoopback(res: HttpResponse): boolean {
 }
 
 export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
-  const { exchange: ex, pool, logger } = deps;
-  const control = tradingControlFor(ex, { logger });
+  const { exchange: ex, pool, logger, control } = deps;
 
   /** Maintenance / circuit breaker gate for a NEW or AMEND on `b` (after the halt check):
    *  throws 503 with the reason's string code. One typed-array read when trading. */

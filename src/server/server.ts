@@ -28,7 +28,7 @@ import { Exchange } from './exchange.js';
 import { registerApiRoutes, sendNotFound } from './routes.js';
 import { BinaryWs } from './ws-binary.js';
 import { JsonFeed } from './ws-feed.js';
-import { tradingControlFor } from './trading-control.js';
+import { TradingControl } from './trading-control.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -134,10 +134,15 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let draining = false;
   const inflight = { n: 0 };
   const app = uWS.App();
+  // Maintenance mode and circuit breakers (src/server/trading-control.ts): one per exchange,
+  // handed to the binary edge and the REST routes.
+  const control = new TradingControl(exchange.books, logger, config);
+  control.start();
+  if (hub) control.registerMetrics(hub.registry);
   const binary = new BinaryWs({
     exchange, logger, hub, heartbeatMs: config.heartbeatMs, journalSize: config.journalSize,
     mdBackpressureBytes: config.mdBackpressureBytes, slowConsumerBytes: config.slowConsumerBytes,
-    maxConnections: config.maxConnections, draining: () => draining,
+    maxConnections: config.maxConnections, draining: () => draining, control,
   });
   exchange.hooks = {
     flushConn: (c) => binary.flushConn(c),
@@ -151,10 +156,6 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let sim: SimHandle | null = null;
   let simError: string | null = null;
 
-  // Maintenance mode and circuit breakers (created here, with the config, before any route
-  // or socket uses them; src/server/trading-control.ts).
-  const control = tradingControlFor(exchange, { logger, config });
-  if (hub) control.registerMetrics(hub.registry);
   const health = () => {
     const services: Record<string, string> = {};
     let unhealthy = false;
@@ -228,7 +229,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   registerApiRoutes(app, {
     exchange, pool, logger, health, testRoutes: config.testRoutes,
     adminToken: process.env.ADMIN_TOKEN?.trim() || null,
-    draining: () => draining, inflight,
+    draining: () => draining, inflight, control,
   });
   binary.register(app);
   feed.register(app);

@@ -7,7 +7,7 @@
  *   blockReason(i) = 0                      trading
  *                  = MAINTENANCE_MODE (130)  maintenance on (every instrument)
  *                  = CIRCUIT_BREAKER_OPEN (129)  book i's breaker is open
- * Cost: one boolean and one Uint16Array read, no allocation. The global halt stays separate
+ * Cost: two boolean reads, no allocation. The global halt stays separate
  * and is checked first by callers (TRADING_HALTED wins).
  *
  * Automatic (volatility) breaker, measured, not predicted: a timer (cbPollMs, unref'd) reads
@@ -87,8 +87,7 @@ export class VolatilityWindow {
       this.p.push(price);
     }
     // Keep as head the newest sample at or before (now - window): the price in effect then.
-    const from = nowMs - this.windowMs;
-    while (this.head + 1 < this.t.length && this.t[this.head + 1]! <= from) this.head++;
+    this.head = this.indexAt(nowMs - this.windowMs);
     if (this.head > 64 && this.head * 2 > this.t.length) {
       this.t = this.t.slice(this.head);
       this.p = this.p.slice(this.head);
@@ -104,10 +103,15 @@ export class VolatilityWindow {
   /** The reference at `nowMs` without recording anything, or null before the first price. */
   reference(nowMs: number): { price: number; atMs: number } | null {
     if (this.t.length === this.head) return null;
-    const from = nowMs - this.windowMs;
-    let i = this.head;
-    while (i + 1 < this.t.length && this.t[i + 1]! <= from) i++;
+    const i = this.indexAt(nowMs - this.windowMs);
     return { price: this.p[i]!, atMs: this.t[i]! };
+  }
+
+  /** Index of the newest sample at or before `fromMs`, not before head (head if none). */
+  private indexAt(fromMs: number): number {
+    let i = this.head;
+    while (i + 1 < this.t.length && this.t[i + 1]! <= fromMs) i++;
+    return i;
   }
 }
 
@@ -155,7 +159,6 @@ function pct(bps: number): number {
 
 export class TradingControl {
   readonly config: TradingControlConfig;
-  private readonly state: Uint16Array;
   private readonly breakers: Breaker[];
   private readonly history: BreakerEvent[] = [];
   private historyDropped = 0;
@@ -173,7 +176,6 @@ export class TradingControl {
     private readonly now: () => number = Date.now,
   ) {
     this.config = pickTradingControl(config);
-    this.state = new Uint16Array(books.length);
     this.breakers = books.map((b) => ({
       open: false, trigger: null, reason: null, openedAtMs: 0, closesAtMs: null, event: null,
       window: new VolatilityWindow(this.config.cbWindowMs, this.config.cbThresholdBps), seenTrades: b.tape.count,
@@ -182,7 +184,7 @@ export class TradingControl {
 
   /** 0 = trading; else the EdgeReason to reject a NEW/AMEND on book `i` with (see header). */
   blockReason(i: number): number {
-    return this.maintenanceOn ? EdgeReason.MAINTENANCE_MODE : this.state[i]! | 0;
+    return this.maintenanceOn ? EdgeReason.MAINTENANCE_MODE : this.breakers[i]?.open === true ? EdgeReason.CIRCUIT_BREAKER_OPEN : 0;
   }
 
   /** Count one NEW/AMEND rejected with `reason` (a blockReason result) on book `i`. */
@@ -279,7 +281,6 @@ export class TradingControl {
       this.history.shift();
       this.historyDropped++;
     }
-    this.state[i] = EdgeReason.CIRCUIT_BREAKER_OPEN;
     this.logger.warn({ pair: b.symbol, trigger, reason, reference_price: ev.reference_price, trigger_price: ev.trigger_price,
       closes_at: br.closesAtMs === null ? null : new Date(br.closesAtMs).toISOString() },
     'Circuit breaker opened: new orders and amends rejected (CIRCUIT_BREAKER_OPEN), cancels work');
@@ -293,7 +294,6 @@ export class TradingControl {
     if (!br.open) return false;
     const now = this.now();
     br.open = false;
-    this.state[i] = 0;
     const ev = br.event;
     if (ev) {
       ev.closed_at = new Date(now).toISOString();
@@ -451,23 +451,4 @@ export class TradingControl {
       open_circuit_breakers: this.openPairs(),
     };
   }
-}
-
-const CONTROLS = new WeakMap<object, TradingControl>();
-
-/**
- * The TradingControl of an exchange (anything with `books`), created and started on first
- * use; later calls return the same one and ignore `init.config`. The server creates it with
- * its ServerConfig before registering routes; other callers may omit config (defaults <
- * environment).
- */
-export function tradingControlFor(ex: { readonly books: readonly ControlledBook[] },
-  init: { logger: Logger; config?: Partial<ServerConfig> }): TradingControl {
-  let tc = CONTROLS.get(ex);
-  if (!tc) {
-    tc = new TradingControl(ex.books, init.logger, init.config);
-    CONTROLS.set(ex, tc);
-    tc.start();
-  }
-  return tc;
 }

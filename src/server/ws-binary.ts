@@ -32,7 +32,7 @@ import { OutBuf, encRejected, sendView } from './wire.js';
 import { FIRST_SESSION_SLOT, MAX_SLOT, TWO32, type BookState, type Exchange } from './exchange.js';
 import { SESSION_RETENTION_MS, Session, type ConnData } from './session.js';
 import type { Logger } from './logger.js';
-import { tradingControlFor, type TradingControl } from './trading-control.js';
+import type { TradingControl } from './trading-control.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -47,6 +47,8 @@ export interface BinaryWsOptions {
   slowConsumerBytes: number;
   maxConnections: number;
   draining: () => boolean;
+  /** Maintenance / circuit breakers (trading-control.ts): consulted on NEW and AMEND. */
+  control: TradingControl;
 }
 
 const BACKPRESSURE_CHECK_MS = 50;
@@ -83,12 +85,8 @@ export class BinaryWs {
 
   constructor(private readonly opts: BinaryWsOptions) {}
 
-  /** Maintenance / circuit breakers (trading-control.ts). Fetched in register(): server.ts
-   *  creates the control with the full config (flags too) after this object is built. */
-  private control!: TradingControl;
 
   register(app: TemplatedApp): void {
-    this.control = tradingControlFor(this.opts.exchange, { logger: this.opts.logger });
     const behavior = {
       compression: uWS.DISABLED,
       maxPayloadLength: MAX_CLIENT_FRAME_BYTES,
@@ -357,9 +355,9 @@ export class BinaryWs {
     }
     if (m.type === MsgType.NEW_ORDER) {
       if (ex.halted) return ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, 0, EdgeReason.TRADING_HALTED);
-      const block = this.control.blockReason(b.inst);
+      const block = this.opts.control.blockReason(b.inst);
       if (block !== 0) {
-        this.control.noteRejected(b.inst, block);
+        this.opts.control.noteRejected(b.inst, block);
         return ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, 0, block);
       }
       if (s.nextN >= TWO32) s.nextN = 1; // 4e9 orders per session: ids of long-dead orders recycle
@@ -378,9 +376,9 @@ export class BinaryWs {
     }
     if (m.type === MsgType.AMEND && ex.halted) return ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, EdgeReason.TRADING_HALTED);
     if (m.type === MsgType.AMEND) {
-      const block = this.control.blockReason(b.inst);
+      const block = this.opts.control.blockReason(b.inst);
       if (block !== 0) {
-        this.control.noteRejected(b.inst, block);
+        this.opts.control.noteRejected(b.inst, block);
         return ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, block);
       }
     }
@@ -441,7 +439,7 @@ export class BinaryWs {
       const sp = b.spec;
       fw.instrument({
         instrument: b.inst, priceDecimals: sp.priceDecimals, qtyDecimals: sp.qtyDecimals,
-        status: ex.halted || !ex.shardUp(b) || this.control.blockReason(b.inst) !== 0 ? InstrumentStatus.HALTED : InstrumentStatus.TRADING,
+        status: ex.halted || !ex.shardUp(b) || this.opts.control.blockReason(b.inst) !== 0 ? InstrumentStatus.HALTED : InstrumentStatus.TRADING,
         symbol: sp.symbol, tickSize: sp.tickSize, lotSize: sp.lotSize, minQty: sp.minQty, maxQty: sp.maxQty,
         minPrice: sp.minPrice, maxPrice: sp.maxPrice, bandBps: sp.bandBps,
       });

@@ -4,19 +4,13 @@
 // compiler: skipped locally without one, fails in CI.
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { buildIfStale } from '../../src/loadgen/build-c.js';
-import { REPO_ROOT } from '../../src/loadgen/paths.js';
 import { compilerOrSkip, closedPort } from './fixtures/c-tools.js';
-import { parseFloorLine, runFloor } from '../../bench/floor/run.js';
+import { buildPingpong, parseFloorLine, runFloor } from '../../bench/floor/run.js';
 
 const cc = compilerOrSkip('the pingpong floor');
 
 describe.skipIf(!cc)('loopback ping-pong floor tool', () => {
-  const build = () => buildIfStale({
-    source: path.join(REPO_ROOT, 'bench', 'floor', 'pingpong.c'), binary: path.join(REPO_ROOT, 'build', 'pingpong'),
-    flags: ['-O2'], what: 'pingpong',
-  }).binary;
+  const build = buildPingpong;
 
   it('times every planned message and prints monotone percentiles', async () => {
     const bin = build();

@@ -1,21 +1,12 @@
 // Trading controls on the binary protocol: maintenance and an open circuit breaker reject
 // NEW_ORDER and AMEND with reasons 130 MAINTENANCE_MODE / 129 CIRCUIT_BREAKER_OPEN; CANCEL
 // still works; the other instruments trade.
-//
-// Active once src/server/ws-binary.ts consults TradingControl.blockReason (the change is
-// described in the trading-controls report; ws-binary.ts has another owner): until then
-// the binary path is not gated and this file skips with that reason.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimexClient, Side } from '../../src/client/index.js';
 import { EdgeReason } from '../../src/protocol/reasons.js';
-import { ROOT, api, startTestServer, type TestServer } from './helpers/server.js';
+import { api, startTestServer, type TestServer } from './helpers/server.js';
 
-const wired = readFileSync(path.join(ROOT, 'src', 'server', 'ws-binary.ts'), 'utf8').includes('blockReason(');
-if (!wired) console.log('trading-control-binary: skipped: ws-binary.ts does not call TradingControl.blockReason yet');
-
-describe.skipIf(!wired)('trading controls on the binary protocol', () => {
+describe('trading controls on the binary protocol', () => {
   let srv: TestServer;
   let a: SimexClient;
   beforeAll(async () => {

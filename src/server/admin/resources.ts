@@ -69,7 +69,8 @@ interface Reading {
   cpu: NodeJS.CpuUsage;
   elu: EventLoopUtilization;
   machine: CpuTimes;
-  threads: Map<number, number>; // tid -> cpu_ms
+  /** Kernel threads at this reading (null: no /proc). */
+  threads: OsThread[] | null;
   workers: Map<number, EventLoopUtilization>; // shard id -> ELU
 }
 
@@ -93,7 +94,7 @@ export class ResourceSampler {
       cpu: process.cpuUsage(),
       elu: performance.eventLoopUtilization(),
       machine: machineTimes(),
-      threads: new Map((osThreads() ?? []).map((x) => [x.tid, x.cpu_ms])),
+      threads: osThreads(),
       workers,
     };
   }
@@ -103,11 +104,17 @@ export class ResourceSampler {
     if (this.readings.length > KEEP) this.readings.shift();
   }
 
+  /** The newest kept reading at least MIN_WINDOW_MS before `t` (else the oldest). */
+  private refAt(t: number): Reading {
+    let ref = this.readings[0]!;
+    for (const r of this.readings) if (t - r.t >= MIN_WINDOW_MS) ref = r;
+    return ref;
+  }
+
   /** Every figure of the resources endpoint. */
   measure(): Record<string, unknown> {
     const now = this.read();
-    let ref = this.readings[0]!;
-    for (const r of this.readings) if (now.t - r.t >= MIN_WINDOW_MS) ref = r;
+    const ref = this.refAt(now.t);
     const wallMs = now.t - ref.t;
     const windowS = round(wallMs / 1000, 3);
     const cores = os.availableParallelism();
@@ -116,7 +123,8 @@ export class ResourceSampler {
     const heap = v8.getHeapStatistics();
     const elu = performance.eventLoopUtilization(now.elu, ref.elu);
     const steal = stealShare(ref.machine, now.machine);
-    const threads = osThreads();
+    const threads = now.threads;
+    const before = new Map((ref.threads ?? []).map((x) => [x.tid, x.cpu_ms]));
     return {
       cpu: {
         process_percent: round(proc, 2),
@@ -158,10 +166,10 @@ export class ResourceSampler {
         count: threads.length,
         note: 'kernel threads of this process (main, shard workers, libuv pool, V8 platform, inspector); Node 20 does not name them, so comm reads "node"',
         threads: threads.map((x) => {
-          const before = ref.threads.get(x.tid);
+          const prev = before.get(x.tid);
           return {
             tid: x.tid, comm: x.comm, state: x.state, cpu_ms_total: round(x.cpu_ms, 0),
-            cpu_percent: before === undefined || wallMs <= 0 ? null : round(((x.cpu_ms - before) / wallMs) * 100, 1),
+            cpu_percent: prev === undefined || wallMs <= 0 ? null : round(((x.cpu_ms - prev) / wallMs) * 100, 1),
           };
         }),
         cpu_window_s: windowS,
@@ -183,8 +191,7 @@ export class ResourceSampler {
   steal(): { share: number | null; windowS: number } {
     const now = machineTimes();
     const t = performance.now();
-    let ref = this.readings[0]!;
-    for (const r of this.readings) if (t - r.t >= MIN_WINDOW_MS) ref = r;
+    const ref = this.refAt(t);
     return { share: stealShare(ref.machine, now), windowS: (t - ref.t) / 1000 };
   }
 }
