@@ -34,6 +34,7 @@ import {
 } from './wire.js';
 import type { ConnData, Session } from './session.js';
 import { TradeTape, type TradeRecord } from './trade-tape.js';
+import { FailureOrigin, opOfMsg, type FailureLog } from './admin/failures.js';
 
 export type { TradeRecord };
 import type { ResponseState } from './http.js';
@@ -493,6 +494,9 @@ export class Exchange implements ShardSink {
   /** Commands failed because their shard died. */
   failedOnShardDown = 0;
   readonly restWaiters = new Set<RestCtx>();
+  /** Recent-failure ring (src/server/admin/failures.ts), set by the server; written only on
+   *  the reject paths below (rRejected, REST rejects in onResult/submit, onShardDown). */
+  failures: FailureLog | null = null;
 
   /** Market-data socket writes per second the pacing allows per topic (subscribers x
    *  publishes/s; config MD_FANOUT_WRITES_PER_SEC). */
@@ -556,7 +560,10 @@ export class Exchange implements ShardSink {
       // Never reached a shard: a server-side failure, counted once here as result 'error'
       // (the error rate and the availability SLO read it).
       this.recordError(b.symbol, type, side, ordType);
-      return off === -2 ? EdgeReason.SHARD_UNAVAILABLE : EdgeReason.OVERLOADED;
+      const reason = off === -2 ? EdgeReason.SHARD_UNAVAILABLE : EdgeReason.OVERLOADED;
+      // Sessions get a REJECTED report (recorded by rRejected); REST only its HTTP error.
+      if (origin === Origin.REST) this.failures?.record(FailureOrigin.REST, type, inst, reason, Date.now(), orderId);
+      return reason;
     }
     const token = this.pool.lastToken;
     const ring = this.pool.shards[b.shard]!.inRing;
@@ -697,6 +704,7 @@ export class Exchange implements ShardSink {
     if (kind === Origin.REST) {
       const rc = ctx as RestCtx;
       rc.reject = rejected;
+      if (rejected !== 0) this.failures?.record(FailureOrigin.REST, cmd, cb.inst, rejected, Date.now(), rc.rec.engineId);
       this.restWaiters.delete(rc);
       rc.done(rc);
     }
@@ -840,6 +848,7 @@ export class Exchange implements ShardSink {
       p.ctx[slot] = null;
     }
     this.failedOnShardDown += failed;
+    this.failures?.recordShardDown(shard, this.byShard[shard]?.[0]?.inst ?? -1, failed, Date.now());
     this.flushOutput();
     this.logger.error({ shard, reason, symbols, failed_commands: failed },
       `Orders for ${symbols.join(', ')} are rejected with SHARD_UNAVAILABLE`);
@@ -1104,6 +1113,7 @@ export class Exchange implements ShardSink {
     const off = j.next();
     encRejected(j.u8, j.dv, off, b ? b.inst : rawInstrument, requestType, j.last, ts, clOrd, orderId, reason);
     this.deliver(s, off);
+    this.failures?.record(FailureOrigin.BINARY, opOfMsg(requestType), b ? b.inst : -1, reason, ts / 1000, orderId, clOrd, s.account);
   }
 
   private rMassAck(s: Session, b: BookState, ts: number, clOrd: number, count: number): void {

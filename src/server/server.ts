@@ -29,6 +29,7 @@ import { registerApiRoutes, sendNotFound } from './routes.js';
 import { BinaryWs } from './ws-binary.js';
 import { JsonFeed } from './ws-feed.js';
 import { TradingControl } from './trading-control.js';
+import { OPERATOR_ENDPOINTS, registerOperatorRoutes } from './operator.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -189,6 +190,8 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const tc = control.healthView();
     services.maintenance = tc.maintenance ? 'enabled' : 'disabled';
     services.circuit_breakers = tc.open_circuit_breakers.length > 0 ? 'open' : 'closed';
+    const chaos = operator.chaosView();
+    services.chaos = chaos.active ? 'active' : 'inactive';
     if (!uws.native) degraded = true;
     if (draining) unhealthy = true;
     // Open breakers: degraded (200; the other symbols trade). Maintenance: 'maintenance',
@@ -208,6 +211,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         shards,
         unavailable_symbols: unavailable,
         trading_controls: tc,
+        chaos,
         connections: { trading: binary.conns.size, feed: feed.conns.size, sessions: binary.sessions.size },
         // Binary WebSocket frames received and sent (execution reports and session
         // messages; market data goes through topic publishes, not counted here).
@@ -315,12 +319,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // Chaos demo routes (src/server/chaos, docs/CHAOS.md): /demo/chaos-test*. Faults hook
   // Exchange.submit, the single door every command goes through.
   let chaosStop: (() => Promise<void>) | null = null;
+  let chaosInjector: import('../chaos/faults.js').FaultInjector | null = null;
   try {
     const chaos = await import('./chaos/index.js');
     const ctl = chaos.registerChaosRoutes(app, {
       exchange: exchange as never, hub, pool, port: () => port, allowCrash: config.testRoutes,
       logger: logger.child({ component: 'chaos' }),
     });
+    chaosInjector = ctl.injector;
     chaosStop = async () => {
       try {
         await ctl.close();
@@ -331,6 +337,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   } catch (err) {
     logger.warn({ err: String((err as Error)?.stack ?? err) }, 'chaos routes unavailable');
   }
+  // Operator surface for `simex ops` (src/server/operator.ts): /api/trades/:id,
+  // /admin/errors/recent (recent-failure ring), the chaos flag file.
+  const operator = registerOperatorRoutes(app, { exchange, control, injector: chaosInjector, hub, logger, chaosFlagFile: config.chaosFlagFile });
   app.get('/', (res) => {
     const st = { aborted: false };
     res.onAborted(() => { st.aborted = true; });
@@ -342,7 +351,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
           '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume',
           '/admin/trading/status', '/admin/maintenance/enable|disable|status', '/admin/circuit-breaker/status|history|activate-all|reset-all|reset/:pair',
           '/admin/migration/status|summary|percentage|emergency-stop|stop-all (migration not implemented: reports, 501 on > 0%)',
-          ...adminEndpoints, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
+          ...adminEndpoints, ...OPERATOR_ENDPOINTS, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
       }));
     });
   });
@@ -407,6 +416,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         await Promise.race([sim.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
       }
       if (demoStop) await Promise.race([demoStop(), new Promise((r) => setTimeout(r, 5000))]);
+      operator.stop(); // the chaos flag poller, before the chaos rollback (it would re-arm its rules)
       if (chaosStop) await Promise.race([chaosStop(), new Promise((r) => setTimeout(r, 5000))]);
       logger.info({}, 'Shutting down server...');
       if (listenSocket) {

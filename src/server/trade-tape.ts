@@ -71,6 +71,30 @@ export class TradeTape {
     };
   }
 
+  /** The retained trade whose trade_id is `tradeId`, or null. O(1) when trade ids follow the
+   *  tape numbers (the engine's per-book match ids do), else a binary search (ids increase). */
+  find(tradeId: number): TradeRecord | null {
+    const oldest = this.count - this.size + 1;
+    if (this.size === 0) return null;
+    if (tradeId >= oldest && tradeId <= this.count && this.id[(tradeId - 1) % this.capacity] === tradeId) return this.at(tradeId);
+    let lo = oldest;
+    let hi = this.count;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const v = this.id[(mid - 1) % this.capacity]!;
+      if (v === tradeId) return this.at(mid);
+      if (v < tradeId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return null;
+  }
+
+  /** trade_id of the oldest and newest retained trade (null when empty). */
+  range(): { oldest: number; newest: number } | null {
+    if (this.size === 0) return null;
+    return { oldest: this.id[(this.count - this.size) % this.capacity]!, newest: this.id[(this.count - 1) % this.capacity]! };
+  }
+
   /** The newest `limit` trades, newest first. */
   recent(limit: number): TradeRecord[] {
     const n = Math.min(limit, this.size);

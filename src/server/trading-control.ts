@@ -187,8 +187,13 @@ export class TradingControl {
     return this.maintenanceOn ? EdgeReason.MAINTENANCE_MODE : this.breakers[i]?.open === true ? EdgeReason.CIRCUIT_BREAKER_OPEN : 0;
   }
 
+  /** Listener for every noteRejected (the recent-failure ring, src/server/admin/failures.ts);
+   *  the REST and binary edges both call noteRejected, so it does not know which edge. */
+  onRejected: ((i: number, reason: number) => void) | null = null;
+
   /** Count one NEW/AMEND rejected with `reason` (a blockReason result) on book `i`. */
   noteRejected(i: number, reason: number): void {
+    this.onRejected?.(i, reason);
     if (reason === EdgeReason.MAINTENANCE_MODE) this.maintenanceRejects++;
     else {
       const ev = this.breakers[i]?.event;
