@@ -157,6 +157,27 @@ export interface RestOrder {
   cancelReason: number;
   createdAt: string;
   updatedAt: string;
+  /** The account's settlement hooks (src/server/accounts); null = anonymous (the only cost
+   *  to anonymous orders: this field and one null check per fill/cancel/amend event). */
+  owner: RestOrderOwner | null;
+}
+
+/**
+ * Settlement hooks of an account-owned REST order, called on the main thread after the
+ * record was updated from an engine event (accounts/balances.ts OrderHold).
+ */
+export interface RestOrderOwner {
+  /** `rec` took a fill of `qty` at `price` (book units); rec.filled/leaves/status are updated. */
+  onFill(rec: RestOrder, price: number, qty: number): void;
+  /** `rec` was cancelled, rejected, amended or decremented (its record already says so). */
+  onUpdate(rec: RestOrder): void;
+  /** PATCH: reserve what the amended order needs (throws HttpError 400, nothing changed). */
+  beforeAmend(rec: RestOrder, price: number, leaves: number): void;
+  /** PATCH's command completed (amended or rejected). */
+  amendDone(rec: RestOrder): void;
+  /** Resolves when the Authorization header value is a valid token of the owner; rejects
+   *  with HttpError 401/403 (cancel and amend of an account's order). */
+  authorize(authorization: string): Promise<void>;
 }
 
 export const REST_ORDERS_KEPT = 100_000;
@@ -954,6 +975,7 @@ export class Exchange implements ShardSink {
         rec.status = 'filled';
         this.restLive.delete(orderId);
       } else rec.status = 'partially_filled';
+      if (rec.owner !== null) rec.owner.onFill(rec, price, qty);
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -986,6 +1008,7 @@ export class Exchange implements ShardSink {
       rec.leaves = 0;
       rec.updatedAt = isoAt(Math.floor(readI64(i32, w + W_TS) / 1000));
       this.restLive.delete(orderId);
+      if (rec.owner !== null) rec.owner.onUpdate(rec);
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -1013,6 +1036,7 @@ export class Exchange implements ShardSink {
       rec.leaves = newLeaves;
       rec.qty = rec.filled + newLeaves;
       rec.updatedAt = isoAt(Math.floor(readI64(i32, w + W_TS) / 1000));
+      if (rec.owner !== null) rec.owner.onUpdate(rec);
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -1035,6 +1059,7 @@ export class Exchange implements ShardSink {
       const newLeaves = readI64(i32, w + W_S3);
       rec.leaves = newLeaves;
       rec.qty = rec.filled + newLeaves;
+      if (rec.owner !== null) rec.owner.onUpdate(rec);
       return;
     }
     const s = this.sessionsBySlot[slot];
@@ -1131,7 +1156,7 @@ export class Exchange implements ShardSink {
     const rec: RestOrder = {
       id: ulid(), engineId: this.nextRestId(), inst: b.inst, side, ordType, tif, postOnly, stp, clientOrderId,
       qty, price, filled: 0, leaves: qty, notional: 0, status: 'active', fills: [], fillCount: 0,
-      rejectReason: 0, cancelReason: 0, createdAt: now, updatedAt: now,
+      rejectReason: 0, cancelReason: 0, createdAt: now, updatedAt: now, owner: null,
     };
     this.restById.set(rec.id, rec);
     if (this.restById.size > this.restEvictAt) this.evictRest();

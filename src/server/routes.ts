@@ -43,6 +43,7 @@ import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx,
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
 import type { TradingControl } from './trading-control.js';
+import type { Accounts, OrderAccount } from './accounts/index.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -60,7 +61,12 @@ export interface RouteDeps {
   inflight: { n: number };
   /** Maintenance / circuit breakers (trading-control.ts). */
   control: TradingControl;
+  /** Optional accounts (src/server/accounts): Bearer orders reserve and settle funds. */
+  accounts?: Accounts | null;
 }
+
+/** `authorization` as bytes for req.getHeader (no string conversion per call). */
+const AUTHORIZATION = new Uint8Array(Buffer.from('authorization', 'latin1'));
 
 /** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. */
 const REST_TIMEOUT_S = 10;
@@ -535,6 +541,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       rec.status = 'rejected';
       rec.rejectReason = c.reject;
       rec.leaves = 0;
+      if (rec.owner !== null) rec.owner.onUpdate(rec); // releases the account's funds
       const name = reasonName(c.reject);
       const status = c.reject >= 100 ? edgeStatus(c.reject) : 422;
       audit.rejected(rec.id, b.symbol, name);
@@ -551,7 +558,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   };
 
   /** Validate a POST /api/orders body and submit it (synchronous; throws HttpError). */
-  const placeOrder = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState): void => {
+  const placeOrder = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState, acct?: OrderAccount): void => {
     if (deps.draining()) throw new HttpError(503, 'SERVER_SHUTDOWN', 'server shutting down');
     const b = bookOf(ex, body.symbol);
     const sideRaw = typeof body.side === 'string' ? body.side.toLowerCase() : body.side;
@@ -606,6 +613,23 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     if (!ex.shardUp(b)) {
       ex.recordError(b.symbol, CmdType.NEW, side, ordType);
       throw new HttpError(503, 'SHARD_UNAVAILABLE', `the shard owning ${b.symbol} is unavailable`, 'symbol');
+    }
+    if (acct !== undefined) {
+      // An account's order: funds reserved first (400 INSUFFICIENT_BALANCE, nothing changed).
+      const held = acct.open(b, side, ordType, price, qty);
+      price = held.price;
+      const rec = ex.createRestOrder(b, side, ordType, tif, postOnly, stp, qty, price, clientOrderId);
+      held.attach(rec);
+      try {
+        submitRest(res, st, 'new', rec, CmdType.NEW, side, ordType, tif, postOnly ? Flags.POST_ONLY : 0, stp,
+          rec.engineId, price, qty, finishNew);
+      } catch (err) {
+        rec.status = 'rejected';
+        rec.leaves = 0;
+        rec.owner!.onUpdate(rec);
+        throw err;
+      }
+      return;
     }
     const rec = ex.createRestOrder(b, side, ordType, tif, postOnly, stp, qty, price, clientOrderId);
     submitRest(res, st, 'new', rec, CmdType.NEW, side, ordType, tif, postOnly ? Flags.POST_ONLY : 0, stp,
@@ -703,8 +727,18 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'request failed');
     sendHttpError(res, st, err);
   };
-  app.post('/api/orders', (res) => {
+  const accounts = deps.accounts ?? null;
+  app.post('/api/orders', (res, req) => {
     const st = trackAbort(res);
+    // Anonymous orders pay one header read (and one boolean with RATE_LIMIT_ANON_RPS off).
+    if (accounts !== null) {
+      const auth = req.getHeader(AUTHORIZATION);
+      if (auth.length !== 0) {
+        accounts.order(res, st, auth, placeOrder, fail);
+        return;
+      }
+      if (accounts.anonLimited && !accounts.allowAnon(res, st)) return;
+    }
     onJsonObject(res, st, placeOrder, fail);
   });
 
@@ -738,6 +772,12 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
 
   app.del('/api/orders/:id', handle((res, req, st) => {
     const rec = findOrder(req.getParameter(0));
+    // An account's order: only its own token cancels it (401/403).
+    if (rec.owner !== null) return rec.owner.authorize(req.getHeader(AUTHORIZATION)).then(() => cancelOrder(res, st, rec));
+    cancelOrder(res, st, rec);
+  }));
+  const cancelOrder = (res: HttpResponse, st: ResponseState, rec: RestOrder): void => {
+    if (st.aborted) return;
     if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
     if (!ex.shardUp(ex.books[rec.inst]!)) {
       ex.recordError(ex.books[rec.inst]!.symbol, CmdType.CANCEL, 0, 0);
@@ -752,13 +792,18 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       logger.debug({ order_id: rec.id, exchange_order_id: rec.engineId }, 'Order cancelled via REST');
       sendJson(res, st, 200, ex.restOrderJson(rec));
     });
-  }));
+  };
 
   app.patch('/api/orders/:id', handle(async (res, req, st) => {
     const id = req.getParameter(0);
+    const auth = req.getHeader(AUTHORIZATION);
     const body = await readJsonObject(res, st);
     if (st.aborted) return;
     const rec = findOrder(id);
+    if (rec.owner !== null) {
+      await rec.owner.authorize(auth);
+      if (st.aborted) return;
+    }
     const b = ex.books[rec.inst]!;
     if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
     if (rec.ordType !== OrdType.LIMIT) throw new HttpError(409, 'ORDER_NOT_OPEN', 'only resting limit orders can be amended');
@@ -783,14 +828,22 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       ex.recordError(b.symbol, CmdType.AMEND, 0, 0);
       throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
     }
-    submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
-      if (c.reject) {
-        const name = reasonName(c.reject);
-        sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 422, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
-        return;
-      }
-      sendJson(res, st, 200, ex.restOrderJson(rec));
-    });
+    const owner = rec.owner;
+    if (owner !== null) owner.beforeAmend(rec, price, leaves); // 400 INSUFFICIENT_BALANCE
+    try {
+      submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
+        if (owner !== null) owner.amendDone(rec);
+        if (c.reject) {
+          const name = reasonName(c.reject);
+          sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 422, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
+          return;
+        }
+        sendJson(res, st, 200, ex.restOrderJson(rec));
+      });
+    } catch (err) {
+      if (owner !== null) owner.amendDone(rec);
+      throw err;
+    }
   }));
 
   // ---------------------------------------------------------------- admin

@@ -29,6 +29,7 @@ import { registerApiRoutes, sendNotFound } from './routes.js';
 import { BinaryWs } from './ws-binary.js';
 import { JsonFeed } from './ws-feed.js';
 import { TradingControl } from './trading-control.js';
+import { Accounts, accountsConfigFromEnv, registerAccountRoutes } from './accounts/index.js';
 import { OPERATOR_ENDPOINTS, registerOperatorRoutes } from './operator.js';
 
 export interface RunningServer {
@@ -230,11 +231,15 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     };
   };
 
+  // Optional accounts (src/server/accounts, seed 003): in memory; anonymous REST unchanged.
+  const accounts = new Accounts({ exchange, logger, instruments, config: accountsConfigFromEnv() });
+  if (hub) accounts.registerMetrics(hub.registry);
   registerApiRoutes(app, {
     exchange, pool, logger, health, testRoutes: config.testRoutes,
     adminToken: process.env.ADMIN_TOKEN?.trim() || null,
-    draining: () => draining, inflight, control,
+    draining: () => draining, inflight, control, accounts,
   });
+  registerAccountRoutes(app, accounts);
   binary.register(app);
   feed.register(app);
 
