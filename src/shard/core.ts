@@ -11,6 +11,11 @@
  *
  * Back-pressure: if the outbound ring is full, the events already produced are kept in a
  * local overflow copy and no more commands are read until `drain` can write them.
+ *
+ * Live engine migration (migration.ts): `routed` is null unless a book shadows in, or is
+ * owned by, the other engine kind; then each drained batch goes through the migrator
+ * (sub-batches per engine, compare, merge) instead of the one engine call. `bookEngine[b]`
+ * is the engine owning book b (the primary's until a cut-over).
  */
 import { createEngine } from '../engine/index.js';
 import type { Engine, InstrumentSpec } from '../engine/types.js';
@@ -18,6 +23,7 @@ import { RingConsumer, RingProducer } from './ring.js';
 import { EventType } from '../engine/layout.js';
 import { CMD_SIZE, EVT_SIZE, IN_CMD, IN_CMD_BYTES, InOff, OUT_COMPLETE, OUT_HEADER_BYTES, OUT_RESULT, OutOff } from './types.js';
 import { ShardMetrics, BOOK_SAMPLE_LEVELS } from '../metrics/shard.js';
+import { ShardMigrator, type MigrationEvent, type MigrationRequest, type MigrationResult } from './migration.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -53,11 +59,20 @@ export class ShardCore {
   private readonly batchI32 = new Int32Array(this.batchBuf.buffer);
   /** Token of the first unwritten event's command after a partial `emit`. */
   private emitToken = 0;
+  /** Engine owning each book (index = shard-local book). */
+  readonly bookEngine: Engine[];
+  /** Created on the first migration request; keeps the other engine and the history. */
+  private migrator: ShardMigrator | null = null;
+  /** = migrator while the routed path is needed, else null (the drain's one check). */
+  private routed: ShardMigrator | null = null;
+  /** Migration events (mismatch, cut-over, rollback) as they happen; set by the host. */
+  onMigrationEvent: ((e: MigrationEvent) => void) | null = null;
 
   constructor(shardId: number, readonly books: readonly InstrumentSpec[], engineKind: string,
     inRing: SharedArrayBuffer, outRing: SharedArrayBuffer) {
     this.engine = createEngine(engineKind as 'native' | 'ts' | 'auto');
     for (const spec of books) this.engine.addBook(spec);
+    this.bookEngine = books.map(() => this.engine);
     this.inRing = new RingConsumer(inRing);
     this.outRing = new RingProducer(outRing);
     this.metrics = new ShardMetrics(shardId, books.map((b) => b.symbol));
@@ -69,7 +84,10 @@ export class ShardCore {
   }
 
   metricsSnapshot(): unknown {
-    this.books.forEach((spec, i) => this.metrics.sampleEngineBook(spec, this.engine.depth(i, BOOK_SAMPLE_LEVELS), this.engine.stats(i)));
+    this.books.forEach((spec, i) => {
+      const e = this.bookEngine[i]!;
+      this.metrics.sampleEngineBook(spec, e.depth(i, BOOK_SAMPLE_LEVELS), e.stats(i));
+    });
     this.metrics.setGauge('in_ring_bytes', this.inRing.used());
     this.metrics.setGauge('out_ring_bytes', this.outRing.used());
     this.metrics.setGauge('commands_total', this.commands);
@@ -157,6 +175,11 @@ export class ShardCore {
         k++;
       }, MAX_BATCH);
       if (k === 0) break;
+      if (this.routed !== null) {
+        this.drainRouted(this.routed, k, firstToken);
+        if (this.overflow.length > 0 || k < MAX_BATCH) break;
+        continue;
+      }
       const t = performance.now();
       const n = this.engine.process(this.batchBuf, k);
       const t1 = performance.now();
@@ -175,6 +198,46 @@ export class ShardCore {
       if (this.overflow.length > 0 || k < MAX_BATCH) break;
     }
     this.outRing.publish();
+  }
+
+  /** One drained batch while a migration routes commands (migration.ts). */
+  private drainRouted(mig: ShardMigrator, k: number, firstToken: number): void {
+    const n = mig.run(this.batchBuf, k, firstToken);
+    const t1 = performance.now();
+    this.commands += k;
+    this.eventsOut += n;
+    this.metrics.recordBatch(mig.engineNs, k, n);
+    this.emitOrQueue(firstToken, TIME_ORIGIN + t1, mig.out8, n);
+    if (!mig.needed) this.routed = null;
+  }
+
+  /**
+   * Migration control (migration.ts), between drains. Throws MigrationError (code, status)
+   * when the request cannot be honoured; `status` never creates the other engine.
+   */
+  migrationControl(req: MigrationRequest): MigrationResult {
+    if (!this.migrator) {
+      this.migrator = new ShardMigrator(this.engine, this.books, this.bookEngine, MAX_BATCH);
+      this.migrator.onEvent = (e) => this.onMigrationEvent?.(e);
+    }
+    const r = this.migrator.control(req);
+    this.routed = this.migrator.needed ? this.migrator : null;
+    return r;
+  }
+
+  /** The routed (migration) path is on: some book shadows or lives in the other engine. */
+  get migrationRouting(): boolean {
+    return this.routed !== null;
+  }
+
+  /** [primary, other kind or null] (tests, diagnostics). */
+  get migrationEngines(): readonly (Engine | null)[] {
+    return this.migrator ? this.migrator.engines : [this.engine, null];
+  }
+
+  /** Per-book migration rows (null before any migration request: nothing ever migrated). */
+  migrationStatus(): MigrationResult | null {
+    return this.migrator ? this.migrator.control({ op: 'status' }) : null;
   }
 
   /** At stop: everything still queued, written (as far as the ring allows). */

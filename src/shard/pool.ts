@@ -24,6 +24,7 @@ import { RingConsumer, RingProducer, createRingBuffer } from './ring.js';
 import { ShardCore } from './core.js';
 import { engineInfo } from '../engine/index.js';
 import { EVT_SIZE, EventType } from '../engine/layout.js';
+import { MigrationError, type MigrationEvent, type MigrationRequest, type MigrationResult } from './migration.js';
 import {
   IN_CMD, IN_CMD_BYTES, OUT_COMPLETE, OUT_HEADER_BYTES, OutOff, shardOf,
   type MainToShard, type ShardToMain, type ShardWorkerData,
@@ -70,6 +71,11 @@ export interface ShardPoolOptions {
   sink: ShardSink;
 }
 
+/** Answer to ShardPool.migrate: the shard's result, or why it failed (code + HTTP status). */
+export type MigrationAnswer =
+  | { ok: true; result: MigrationResult }
+  | { ok: false; error: { code: string; message: string; status: number } };
+
 export interface Route {
   shard: number;
   book: number;
@@ -97,6 +103,8 @@ export class ShardHandle {
   /** Commands written whose FINAL result has not arrived. */
   inflight = 0;
   commandsSubmitted = 0;
+  /** Last migration rows the shard reported (metrics message or a control reply). */
+  migration: MigrationResult | null = null;
   constructor(readonly id: number, readonly books: InstrumentSpec[]) {}
   get symbols(): string[] {
     return this.books.map((b) => b.symbol);
@@ -185,6 +193,7 @@ export class ShardPool {
     h.outRing = new RingConsumer(outSab);
     h.heartbeat = new Float64Array(1);
     h.core = new ShardCore(h.id, h.books, this.opts.engineKind, inSab, outSab);
+    h.core.onMigrationEvent = (e) => this.logMigrationEvent(h, e);
     h.implementation = h.core.engine.implementation;
     h.engineInfo = engineInfo();
     h.state = 'up';
@@ -265,7 +274,21 @@ export class ShardPool {
             }));
             resolve();
             break;
+          case 'migration-reply': {
+            const p = this.migrationWaits.get(msg.id);
+            if (p) {
+              this.migrationWaits.delete(msg.id);
+              clearTimeout(p.timer);
+              if (msg.result) h.migration = msg.result;
+              p.resolve(msg.result ? { ok: true, result: msg.result } : { ok: false, error: msg.error! });
+            }
+            break;
+          }
+          case 'migration-event':
+            this.logMigrationEvent(h, msg.event);
+            break;
           case 'metrics':
+            if (msg.migration) h.migration = msg.migration;
             h.lastMetrics = msg.snapshot;
             this.opts.sink.onShardMetrics(h.id, msg.snapshot);
             break;
@@ -459,6 +482,59 @@ export class ShardPool {
       if (h.outRing.readable) await yieldNow();
     }
     this.pollShard(h);
+  }
+
+  private migrationSeq = 0;
+  private readonly migrationWaits = new Map<number, { resolve: (a: MigrationAnswer) => void; timer: NodeJS.Timeout }>();
+
+  /**
+   * Live engine migration control (src/shard/migration.ts) on one shard. Worker mode: one
+   * control message and its reply (the worker handles it between drain slices, <= ~5 ms
+   * while busy); inline: the shard's core, now. Never rejects: failures come back as
+   * {ok: false, error: {code, status}} (SHARD_UNAVAILABLE 503 when the shard is not up or
+   * does not answer within `timeoutMs`).
+   */
+  migrate(shard: number, req: MigrationRequest, timeoutMs = 5000): Promise<MigrationAnswer> {
+    const h = this.shards[shard];
+    if (!h || h.state !== 'up') {
+      return Promise.resolve({ ok: false, error: { code: 'SHARD_UNAVAILABLE', message: `shard ${shard} is ${h?.state ?? 'missing'}`, status: 503 } });
+    }
+    if (h.core) {
+      try {
+        if (req.op === 'fault' && !this.opts.allowCrash) {
+          throw new MigrationError('FORBIDDEN', 'divergence injection is a test-only control (SIMEX_TEST_ROUTES=true)', 403);
+        }
+        const result = h.core.migrationControl(req);
+        h.migration = result;
+        return Promise.resolve({ ok: true, result });
+      } catch (err) {
+        if (err instanceof MigrationError) return Promise.resolve({ ok: false, error: { code: err.code, message: err.message, status: err.status } });
+        return Promise.resolve({ ok: false, error: { code: 'MIGRATION_FAILED', message: String((err as Error)?.message ?? err), status: 500 } });
+      }
+    }
+    const id = ++this.migrationSeq;
+    return new Promise<MigrationAnswer>((resolve) => {
+      const timer = setTimeout(() => {
+        this.migrationWaits.delete(id);
+        resolve({ ok: false, error: { code: 'SHARD_UNAVAILABLE', message: `shard ${shard} did not answer within ${timeoutMs} ms`, status: 503 } });
+      }, timeoutMs);
+      this.migrationWaits.set(id, { resolve, timer });
+      h.worker.postMessage({ type: 'migration', id, req } satisfies MainToShard);
+    });
+  }
+
+  /** One log line per migration event: a mismatch is a warn (the breaker rolled back). */
+  private logMigrationEvent(h: ShardHandle, e: MigrationEvent): void {
+    const log = this.opts.logger;
+    if (e.kind === 'mismatch') {
+      log.warn({ shard: h.id, pair: e.pair, ...e.mismatch },
+        `Migration mismatch on ${e.pair}: circuit breaker rolled the migration back to 0% (source engine's events were emitted)`);
+    } else if (e.kind === 'cut_over') {
+      log.info({ shard: h.id, pair: e.pair, engine: e.engine, commands_compared: e.commands_compared, reason: e.reason },
+        `Migration of ${e.pair} cut over: the ${e.engine} engine now owns the book`);
+    } else {
+      log.info({ shard: h.id, pair: e.pair, engine: e.engine, reason: e.reason }, `Migration of ${e.pair} rolled back to the ${e.engine} engine`);
+    }
   }
 
   /** Test-only: make a shard die (requires allowCrash). */

@@ -13,6 +13,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { InstrumentSpec } from '../engine/types.js';
+import type { MigrationEvent, MigrationRequest, MigrationResult } from './migration.js';
 import { CMD_SIZE, EVT_SIZE } from '../engine/layout.js';
 
 // ---------------------------------------------------------------------------------------
@@ -84,6 +85,9 @@ export interface ShardWorkerData {
 
 export type MainToShard =
   | { type: 'stop' }
+  /** Live engine migration control (migration.ts); answered by a ShardMigrationReply with
+   *  the same id. 'fault' is refused unless allowCrash (test-only controls). */
+  | { type: 'migration'; id: number; req: MigrationRequest }
   /** Test-only (allowCrash): make the worker die as a real bug would. */
   | { type: 'crash'; how: 'throw' | 'exit' | 'hang' };
 
@@ -98,6 +102,8 @@ export interface ShardMetricsMsg {
   shardId: number;
   /** ShardMetrics.snapshot(): plain structured-clone-able object (contract 4). */
   snapshot: unknown;
+  /** Per-book migration rows (migration.ts); null while nothing was ever asked of it. */
+  migration?: MigrationResult | null;
 }
 export interface ShardStopped {
   type: 'stopped';
@@ -110,7 +116,21 @@ export interface ShardFatal {
   shardId: number;
   error: string;
 }
-export type ShardToMain = ShardReady | ShardMetricsMsg | ShardStopped | ShardFatal;
+export interface ShardMigrationReply {
+  type: 'migration-reply';
+  shardId: number;
+  id: number;
+  result?: MigrationResult;
+  /** Set when the request failed: MigrationError's code/status, or 500 for a bug. */
+  error?: { code: string; message: string; status: number };
+}
+/** A migration event (mismatch, cut-over, rollback), posted as it happens. */
+export interface ShardMigrationEventMsg {
+  type: 'migration-event';
+  shardId: number;
+  event: MigrationEvent;
+}
+export type ShardToMain = ShardReady | ShardMetricsMsg | ShardStopped | ShardFatal | ShardMigrationReply | ShardMigrationEventMsg;
 
 /** Deterministic symbol -> shard assignment: instrument i (in configuration order) lives on
  *  shard i % shards, at shard-local book index floor(i / shards). Written into

@@ -15,6 +15,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { engineInfo } from '../engine/index.js';
 import type { MainToShard, ShardToMain, ShardWorkerData } from './types.js';
 import { ShardCore } from './core.js';
+import { MigrationError } from './migration.js';
 
 const data = workerData as ShardWorkerData;
 const port = parentPort!;
@@ -33,6 +34,7 @@ if (data.profilerPort) {
 const core = new ShardCore(shardId, data.books, data.engineKind, data.inRing, data.outRing);
 const inRing = core.inRing;
 const outRing = core.outRing;
+core.onMigrationEvent = (event) => send({ type: 'migration-event', shardId, event });
 const heartbeat = new Float64Array(data.heartbeat);
 let stopping = false;
 
@@ -94,7 +96,7 @@ async function loop(): Promise<void> {
 const metricsTimer = setInterval(() => {
   heartbeat[0] = Date.now();
   try {
-    send({ type: 'metrics', shardId, snapshot: core.metricsSnapshot() });
+    send({ type: 'metrics', shardId, snapshot: core.metricsSnapshot(), migration: core.migrationStatus() });
   } catch (err) {
     send({ type: 'fatal', shardId, error: `metrics snapshot failed: ${String(err)}` });
   }
@@ -105,6 +107,18 @@ port.on('message', (msg: MainToShard) => {
     stopping = true;
     // Wake the loop if it sleeps on the inbound ring.
     inRing.wakeConsumer();
+  } else if (msg.type === 'migration') {
+    // Runs between drains (message handlers run between the loop's slices).
+    try {
+      if (msg.req.op === 'fault' && !data.allowCrash) {
+        throw new MigrationError('FORBIDDEN', 'divergence injection is a test-only control (SIMEX_TEST_ROUTES=true)', 403);
+      }
+      send({ type: 'migration-reply', shardId, id: msg.id, result: core.migrationControl(msg.req) });
+    } catch (err) {
+      const e = err instanceof MigrationError ? { code: err.code, message: err.message, status: err.status }
+        : { code: 'MIGRATION_FAILED', message: String((err as Error)?.stack ?? err), status: 500 };
+      send({ type: 'migration-reply', shardId, id: msg.id, error: e });
+    }
   } else if (msg.type === 'crash' && data.allowCrash) {
     if (msg.how === 'exit') process.exit(70);
     if (msg.how === 'hang') {
