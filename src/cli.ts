@@ -5,6 +5,7 @@
  *   simex start [flags]      run the exchange server (src/server/server.ts)
  *   simex loadgen [flags]    load generator (loadgen team: src/loadgen/cli.ts exporting
  *                            `main(argv: string[]): Promise<number>`; listed when present)
+ *   simex ops <command>      operator CLI over HTTP (src/ops/index.ts)
  *   simex help | --help      this text;  simex start --help  server flags
  *
  * Adding a subcommand: one entry in SUBCOMMANDS (name, summary, module, export).
@@ -25,6 +26,7 @@ interface Subcommand {
 export const SUBCOMMANDS: Subcommand[] = [
   { name: 'start', summary: 'run the exchange server', module: './server/start.js', export: 'main' },
   { name: 'loadgen', summary: 'run the load generator against a server', module: './loadgen/cli.js', export: 'main' },
+  { name: 'ops', summary: 'operator commands against a running server (find-trade, investigate-failures, status)', module: './ops/index.js', export: 'main' },
 ];
 
 function available(sc: Subcommand): boolean {

@@ -82,7 +82,7 @@ export function registerTradeLookupRoutes(app: TemplatedApp, deps: TradeLookupDe
       }
       if (matches.length === 0) {
         sendJson(res, null, 404, {
-          error: `trade ${id} is not retained${books.length === 1 ? ` for ${books[0]!.symbol}` : ''} (the server keeps the last ${books[0]?.tape.capacity ?? 0} trades per symbol)`,
+          error: `trade ${id} not found${books.length === 1 ? ` for ${books[0]!.symbol}` : ''}: trade ids are numbered per symbol and the server keeps the last ${books[0]?.tape.capacity ?? 0} trades of each (see retained)`,
           code: 'TRADE_NOT_FOUND', field: 'id', trade_id: id, retained: retained(books),
         });
         return;
