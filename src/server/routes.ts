@@ -19,8 +19,8 @@
  *   GET    /admin/circuit-breaker/history     {last_24h: [...]} (in memory, bounded)
  *   POST   /admin/circuit-breaker/activate-all | reset-all | reset/:pair
  *          (open/close breakers; an open pair's new orders/amends get 503 CIRCUIT_BREAKER_OPEN)
- *   GET    /admin/migration/status|summary    engine per pair, 0% migrated; migration itself
- *   POST   /admin/migration/percentage|emergency-stop|stop-all   is not implemented (> 0%: 501)
+ *   GET    /admin/migration/status|summary    live engine migration per pair (admin/migration.ts)
+ *   POST   /admin/migration/percentage|complete|emergency-stop|stop-all
  *   POST   /admin/test/shards/:n/crash     test-only (SIMEX_TEST_ROUTES=true): kill a shard
  *
  * Errors: {error, code, field?} with 400 (bad input), 404 (unknown symbol/order/route),
@@ -43,6 +43,7 @@ import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx,
 import type { ShardPool } from '../shard/pool.js';
 import type { Logger } from './logger.js';
 import type { TradingControl } from './trading-control.js';
+import { registerMigrationRoutes } from './admin/migration.js';
 import type { Accounts, OrderAccount } from './accounts/index.js';
 
 /** performance.timeOrigin is a getter: read it once. */
@@ -921,68 +922,11 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     sendJson(res, st, 200, { ...control.pairStatus(b.inst), closed, requested: name.toUpperCase() });
   }));
 
-  // Engine migration (seed 004's /admin/migration/*). NOT implemented: a book lives in one
-  // engine (its shard's, native or ts) for the server's lifetime. These routes report that
-  // truthfully — the engine serving each pair, 0% migrated, nothing to stop — so the
-  // runbook's checks and emergency steps run; asking for a migration (percentage > 0)
-  // answers 501. (Per-pair migration would be shadow execution: both engines run the pair's
-  // commands, their event bytes are compared — the engines are byte-identical by test — and
-  // a mismatch falls back; an order book cannot split its flow by percentage.)
-  const MIGRATION_NOTE = 'live migration between engines is not implemented: each pair stays on the engine of its shard for the '
-    + "server's lifetime (ENGINE=native|ts at start; both are proven byte-identical by the differential tests)";
-  const migrationRows = () => ex.books.map((b) => {
-    const h = pool.shards[b.shard];
-    return {
-      pair: b.symbol, engine: h?.implementation ?? 'unknown', shard: b.shard,
-      current_percentage: 0, target_percentage: 0, state: 'not_migrating', migration_supported: false,
-    };
+  // Engine migration (seed 004's /admin/migration/*): shadow execution in the shards
+  // (src/server/admin/migration.ts, src/shard/migration.ts).
+  registerMigrationRoutes(app, {
+    pool, books: ex.books, resolvePair: (name) => control.resolvePair(name), logger, admin, testRoutes: deps.testRoutes,
   });
-  const noMigrations = (what: string) => ({
-    stopped: 0, active_migrations: 0, action: what, note: MIGRATION_NOTE, timestamp: new Date().toISOString(),
-  });
-  app.get('/admin/migration/status', handle((res, _req, st) => sendJson(res, st, 200, migrationRows())));
-  app.get('/admin/migration/summary', handle((res, _req, st) => {
-    const rows = migrationRows();
-    const engines: Record<string, number> = {};
-    for (const r of rows) engines[r.engine] = (engines[r.engine] ?? 0) + 1;
-    sendJson(res, st, 200, {
-      pairs: rows.length, active_migrations: 0, completed_migrations: 0, engines,
-      migration_supported: false, note: MIGRATION_NOTE, timestamp: new Date().toISOString(),
-    });
-  }));
-  app.post('/admin/migration/percentage', handle(async (res, req, st) => {
-    admin(res, req);
-    const body = await readJsonObject(res, st);
-    if (st.aborted) return;
-    const pair = body.pair;
-    if (typeof pair !== 'string' || pair.length === 0 || pair.length > 32) {
-      throw new HttpError(400, 'INVALID_PARAMETER', 'pair must be "all" or a symbol', 'pair');
-    }
-    const pct = body.percentage;
-    if (typeof pct !== 'number' || !Number.isFinite(pct) || pct < 0 || pct > 100) {
-      throw new HttpError(400, 'INVALID_PARAMETER', 'percentage must be a number from 0 to 100', 'percentage');
-    }
-    const rows = migrationRows();
-    let pairs = rows;
-    if (pair.toLowerCase() !== 'all') {
-      const b = control.resolvePair(pair);
-      if (!b) throw new HttpError(404, 'UNKNOWN_SYMBOL', `unknown pair ${pair.slice(0, 32)}`, 'pair');
-      pairs = rows.filter((r) => r.pair === b.symbol);
-    }
-    if (pct > 0) throw new HttpError(501, 'MIGRATION_NOT_SUPPORTED', MIGRATION_NOTE, 'percentage');
-    // 0%: every pair already is at 0% of a migration (nothing changes).
-    sendJson(res, st, 200, { pairs, current_percentage: 0, changed: false, note: MIGRATION_NOTE });
-  }));
-  app.post('/admin/migration/emergency-stop', handle((res, req, st) => {
-    admin(res, req);
-    logger.warn({ active_migrations: 0 }, 'Migration emergency stop requested: no migration is running');
-    sendJson(res, st, 200, noMigrations('emergency-stop'));
-  }));
-  app.post('/admin/migration/stop-all', handle((res, req, st) => {
-    admin(res, req);
-    logger.info({ active_migrations: 0 }, 'Migration stop-all requested: no migration is running');
-    sendJson(res, st, 200, noMigrations('stop-all'));
-  }));
 
   if (deps.testRoutes) {
     app.post('/admin/test/shards/:n/crash', handle((res, req, st) => {
