@@ -34,10 +34,12 @@ const MESSAGES: Record<AuditEvent, string> = {
 export class SecurityAudit {
   private readonly logger: Logger;
 
-  /** `dest`: a file path (AUDIT_LOG_FILE) or an fd (1 = stdout); or a ready logger (tests). */
-  constructor(dest: string | number | Logger = 1) {
+  /** `dest`: a file path (AUDIT_LOG_FILE) or an fd, or the application logger (its
+   *  destination is shared, one stream for both; the child logs at info whatever the
+   *  parent's level). */
+  constructor(dest: string | number | Logger) {
     const base = typeof dest === 'object' ? dest : createLogger('info', dest);
-    this.logger = base.child({ service: 'audit', log_type: 'audit' });
+    this.logger = base.child({ service: 'audit', log_type: 'audit' }, { level: 'info' });
   }
 
   log(event: AuditEvent, fields: Record<string, string | number | boolean | null>): void {

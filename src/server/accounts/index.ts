@@ -132,7 +132,7 @@ export class Accounts {
     this.accountLimiter = new TokenBucketLimiter(c.accountRps, c.accountBurst, mono);
     this.anonLimiter = new TokenBucketLimiter(c.anonRps, c.anonBurst, mono);
     this.anonLimited = this.anonLimiter.enabled;
-    this.audit = deps.audit ?? new SecurityAudit(c.auditLogFile ?? 1);
+    this.audit = deps.audit ?? new SecurityAudit(c.auditLogFile ?? deps.logger);
   }
 
   count(event: string): void {
