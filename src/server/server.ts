@@ -355,7 +355,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         endpoints: ['/health', '/api/symbols', '/api/orders', '/api/orderbook/:symbol', '/api/trades', '/api/metrics',
           '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume',
           '/admin/trading/status', '/admin/maintenance/enable|disable|status', '/admin/circuit-breaker/status|history|activate-all|reset-all|reset/:pair',
-          '/admin/migration/status|summary|percentage|emergency-stop|stop-all (migration not implemented: reports, 501 on > 0%)',
+          '/admin/migration/status|summary|percentage|complete|emergency-stop|stop-all (live engine migration by shadow execution)',
           ...adminEndpoints, ...OPERATOR_ENDPOINTS, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
       }));
     });
