@@ -131,7 +131,12 @@ export class OrderHold implements RestOrderOwner {
       acct.total[q] = acct.total[q]! + cost;
     }
     this.sync(rec);
-    if (acct.total[this.spend.ix]! < acct.reserved[this.spend.ix]!) this.ledger.overdrawn(acct, this.spend, rec);
+    // While an amend is in flight the hold may exceed the total for a moment (amendDone decides).
+    if (this.floor === 0n) this.checkOverdrawn(rec);
+  }
+
+  private checkOverdrawn(rec: RestOrder): void {
+    if (this.account.total[this.spend.ix]! < this.account.reserved[this.spend.ix]!) this.ledger.overdrawn(this.account, this.spend, rec);
   }
 
   onUpdate(rec: RestOrder): void {
@@ -157,6 +162,7 @@ export class OrderHold implements RestOrderOwner {
   amendDone(rec: RestOrder): void {
     this.floor = 0n;
     this.sync(rec);
+    this.checkOverdrawn(rec);
   }
 }
 
