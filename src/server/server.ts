@@ -356,6 +356,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
           '/metrics', '/dashboard', '/ws/v1 (binary protocol)', '/ws/feed (JSON feed)', '/admin/trading/halt', '/admin/trading/resume',
           '/admin/trading/status', '/admin/maintenance/enable|disable|status', '/admin/circuit-breaker/status|history|activate-all|reset-all|reset/:pair',
           '/admin/migration/status|summary|percentage|complete|emergency-stop|stop-all (live engine migration by shadow execution)',
+          '/api/auth/register|login|logout|me, /api/account/balance|deposit|withdraw, /api/portfolio (optional accounts: Authorization: Bearer)',
           ...adminEndpoints, ...OPERATOR_ENDPOINTS, '/debug/pprof/* (DEBUG_ENDPOINTS=1)'],
       }));
     });
