@@ -29,13 +29,13 @@ import {
   ACK_BUCKETS_S,
   CumulativeBuckets,
   ENGINE_BUCKETS_S,
-  decodeHdr,
   newHdr,
   summarize,
   type LatencySummaryNs,
 } from './latency.js';
 import type { RecentTrade, SideLabel } from './counters.js';
 import { FastLatencyRecorder } from './fast-latency.js';
+import { addCounts, addHdr, isHdrCounts, subtractHdr, type HdrCounts } from './hdr-fast.js';
 import {
   HubCounters,
   R_ACCEPTED,
@@ -166,6 +166,8 @@ const LAT_SLOT_MS = 10_000;
 const LAT_SLOTS = 7; // 6 closed + 1 open: a 60-70 s window
 const RECENT_TRADES = 30;
 const ELD_RESOLUTION_MS = 10;
+/** Counts per histogram of the project's layout (latency.ts newHdr). */
+const COUNTS_LENGTH = (newHdr() as unknown as { countsArrayLength: number }).countsArrayLength;
 
 interface SecondSlot {
   sec: number;
@@ -190,7 +192,7 @@ class WindowedHdr {
     const start = now - (now % this.slotMs);
     if (this.open && this.open.start === start) return this.open;
     if (this.open) {
-      this.sum.add(this.open.h);
+      addHdr(this.sum, this.open.h);
       this.closedSumNs += this.open.sumNs;
       this.closed.push(this.open);
       this.open = null;
@@ -199,7 +201,7 @@ class WindowedHdr {
     const min = start - this.slotMs * (this.n - 1);
     while (this.closed.length > 0 && this.closed[0]!.start < min) {
       const old = this.closed.shift()!;
-      this.sum.subtract(old.h);
+      subtractHdr(this.sum, old.h);
       this.closedSumNs -= old.sumNs;
       if (spare) spare.destroy();
       spare = old.h;
@@ -220,15 +222,20 @@ class WindowedHdr {
   }
   add(now: number, h: Histogram, sumNs: number): void {
     const o = this.current(now);
-    o.h.add(h);
+    addHdr(o.h, h);
+    o.sumNs += sumNs;
+  }
+  addCounts(now: number, c: HdrCounts, sumNs: number): void {
+    const o = this.current(now);
+    addCounts(o.h, c);
     o.sumNs += sumNs;
   }
   /** Merge of the slots inside the window (a new histogram: destroy it), its sum and span. */
   merged(now: number): { h: Histogram; sumNs: number; spanS: number } {
     const open = this.current(now);
     const out = newHdr();
-    out.add(this.sum);
-    out.add(open.h);
+    addHdr(out, this.sum);
+    addHdr(out, open.h);
     const first = this.closed[0]?.start ?? open.start;
     return { h: out, sumNs: this.closedSumNs + open.sumNs, spanS: Math.max(0, (now - first) / 1000) };
   }
@@ -494,12 +501,12 @@ export class MetricsHub {
     st.lastBatches = num(snap.batches);
     if (snap.engineCommand) {
       st.engineCommand.addSnapshot(snap.engineCommand);
-      const h = decodeHdr(snap.engineCommand.hdr);
-      if (h) {
-        this.engineWindow.add(now, h, num(snap.engineCommand.sumNs));
-        this.engineSecond.add(h);
+      // Applied straight into the windows (hdr-fast.ts): O(recorded index range), no decode.
+      const c = snap.engineCommand.hdr;
+      if (isHdrCounts(c, COUNTS_LENGTH) && c.counts.length > 0) {
+        this.engineWindow.addCounts(now, c, num(snap.engineCommand.sumNs));
+        addCounts(this.engineSecond, c);
         this.engineSecondSumNs += num(snap.engineCommand.sumNs);
-        h.destroy();
       }
     }
     if (snap.engineBatch) st.engineBatch.addSnapshot(snap.engineBatch);
@@ -616,7 +623,7 @@ export class MetricsHub {
     const r = this.rates();
     this.ack.flush(this.ackSecond);
     const ack = this.ackWindow.merged(now);
-    ack.h.add(this.ackSecond); // the open second, not yet in the window
+    addHdr(ack.h, this.ackSecond); // the open second, not yet in the window
     const a = summarize(ack.h, ack.sumNs + this.ack.secondSumNs);
     ack.h.destroy();
     const eng = this.engineWindow.merged(now);

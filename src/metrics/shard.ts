@@ -13,7 +13,8 @@ import type { DepthSnapshot, InstrumentSpec, BookStats } from '../engine/types.j
 import { ENGINE_BUCKETS_S, LatencyRecorder, type LatencySnapshot } from './latency.js';
 import { TradingCounters, type CounterDelta, type RecentTrade, type SideLabel } from './counters.js';
 
-export const SHARD_SNAPSHOT_VERSION = 1;
+/** 2: LatencySnapshot.hdr is HdrCounts (was compressed base64). */
+export const SHARD_SNAPSHOT_VERSION = 2;
 /** Levels per side kept in a book sample (the dashboard ladder shows up to 10). */
 export const BOOK_SAMPLE_LEVELS = 10;
 /** Recent trades carried per snapshot (newest last). */
@@ -63,7 +64,8 @@ export interface ShardSnapshot {
 
 export class ShardMetrics {
   private readonly engineCommand = new LatencyRecorder(ENGINE_BUCKETS_S);
-  private readonly engineBatch = new LatencyRecorder(ENGINE_BUCKETS_S);
+  // Batch durations feed only Prometheus buckets in the hub: no HDR histogram to ship.
+  private readonly engineBatch = new LatencyRecorder(ENGINE_BUCKETS_S, false);
   private readonly counters: TradingCounters;
   private readonly books = new Map<string, BookSample>();
   private trades: RecentTrade[] = [];
