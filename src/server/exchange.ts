@@ -580,10 +580,8 @@ export class Exchange implements ShardSink {
     if (off < 0) {
       // Never reached a shard: a server-side failure, counted once here as result 'error'
       // (the error rate and the availability SLO read it).
-      this.recordError(b.symbol, type, side, ordType);
       const reason = off === -2 ? EdgeReason.SHARD_UNAVAILABLE : EdgeReason.OVERLOADED;
-      // Sessions get a REJECTED report (recorded by rRejected); REST only its HTTP error.
-      if (origin === Origin.REST) this.failures?.record(FailureOrigin.REST, type, inst, reason, Date.now(), orderId);
+      this.recordError(b.symbol, type, side, ordType, reason);
       return reason;
     }
     const token = this.pool.lastToken;
@@ -835,8 +833,11 @@ export class Exchange implements ShardSink {
   }
   private mdTimer: NodeJS.Timeout | null = null;
 
-  /** Count a command the server failed to execute (shard down, ring full) as 'error'. */
-  recordError(symbol: string, cmd: number, side: number, ordType: number): void {
+  /** Count a command the server failed to execute (shard down, ring full) as 'error'. Also a
+   *  tentative failure record (admin/failures.ts: a session's REJECTED report right after
+   *  makes it the binary one; otherwise it is the REST request's). */
+  recordError(symbol: string, cmd: number, side: number, ordType: number, reason: number = EdgeReason.SHARD_UNAVAILABLE): void {
+    this.failures?.recordTentative(cmd, this.bySymbol.get(symbol)?.inst ?? -1, reason, Date.now());
     if (!this.hub) return;
     if (cmd === CmdType.NEW) {
       this.hub.recordOrder(symbol, side === Side.SELL ? 'sell' : 'buy', ordType === OrdType.MARKET ? 'market' : 'limit', 'error');

@@ -11,9 +11,10 @@
  *                               decode/validation errors, engine rejects, halted, maintenance,
  *                               breaker open, chaos-injected, shard unavailable, overloaded
  *   kind reject, origin rest    REST commands the engine rejected (onResult), REST commands
- *                               refused at submit (shard down, ring full), REST NEW/AMEND
- *                               refused by maintenance / an open breaker (TradingControl
- *                               .noteRejected), REST NEW orders refused by chaos injection
+ *                               the server failed (Exchange.recordError: shard down, ring
+ *                               full), REST NEW/AMEND refused by maintenance / an open breaker
+ *                               (TradingControl.noteRejected), REST NEW orders refused by
+ *                               chaos injection
  *   kind shard_down             a shard died (Exchange.onShardDown): `count` = commands failed
  * Not recorded: REST 400 validation errors (routes.ts answers them before any of these hooks;
  * TODO(routes owner): call `exchange.failures?.record(...)` in routes.ts `handle` for 4xx on
@@ -25,8 +26,8 @@
  * a u8); reading builds objects only for the records asked for. Memory: capacity x 45 B
  * (4096 -> ~180 KB).
  *
- * Origin of maintenance / breaker / chaos rejects: the hook that sees them (noteRejected, the
- * injector's listener) cannot tell REST from binary, so it writes a TENTATIVE rest record; the
+ * Origin of maintenance / breaker / chaos / server-failure rejects: the hook that sees them
+ * (noteRejected, the injector's listener, recordError) cannot tell REST from binary, so it writes a TENTATIVE rest record; the
  * binary edge always calls rRejected right after (same synchronous turn, same instrument and
  * reason, a compatible operation), which turns that newest tentative record into the binary
  * one instead of adding a second record. Anything else written in between ends the tentative
