@@ -209,7 +209,6 @@ export class ShardMigrator {
   private readonly starts0: Int32Array;
   private readonly starts1: Int32Array;
   private out = new Uint8Array(4096 * EVT_SIZE);
-  private outW = words(this.out);
   /** Stands in for an engine's events when it ran no command this batch. */
   private readonly noEvents = new Uint8Array(EVT_SIZE);
   /** Books shadowing at the start of the current routed batch (scratch). */
@@ -483,10 +482,14 @@ export class ShardMigrator {
     const starts = [this.starts0, this.starts1];
     if (this.out.length < (n0 + n1) * EVT_SIZE) {
       this.out = new Uint8Array(Math.max((n0 + n1) * EVT_SIZE, this.out.length * 2));
-      this.outW = words(this.out);
     }
-    const outW = this.outW;
+    const out = this.out;
     let pos = 0; // events written to out
+    // Consecutive commands whose events are contiguous in one engine's buffer go out in one
+    // copy (one memcpy per run: a single shadowed book at 100% is one run per batch).
+    let segE = -1;
+    let segFrom = 0;
+    let segTo = 0;
     for (let c = 0; c < k; c++) {
       const j0 = idx0[c]!;
       const j1 = idx1[c]!;
@@ -520,13 +523,21 @@ export class ShardMigrator {
       }
       const st = starts[e]!;
       const from = st[j]!;
-      const to = st[j + 1]!;
-      const w = evw[e]!;
-      const dst = pos * EVT_WORDS;
-      const len = (to - from) * EVT_WORDS;
-      const srcW = from * EVT_WORDS;
-      for (let i = 0; i < len; i++) outW[dst + i] = w[srcW + i]!;
-      pos += to - from;
+      if (e === segE && from === segTo) {
+        segTo = st[j + 1]!;
+        continue;
+      }
+      if (segE >= 0) {
+        out.set(evs[segE]!.subarray(segFrom * EVT_SIZE, segTo * EVT_SIZE), pos * EVT_SIZE);
+        pos += segTo - segFrom;
+      }
+      segE = e;
+      segFrom = from;
+      segTo = st[j + 1]!;
+    }
+    if (segE >= 0) {
+      out.set(evs[segE]!.subarray(segFrom * EVT_SIZE, segTo * EVT_SIZE), pos * EVT_SIZE);
+      pos += segTo - segFrom;
     }
     const tEnd = performance.now();
     this.outN = pos;
@@ -536,11 +547,12 @@ export class ShardMigrator {
     if (shadowed > 0) {
       // Attribution (ns): engine e's call time split by command counts; the owner's share of
       // the shadowed commands is source time, the other engine's share is shadow time; extra
-      // = the whole routed batch minus the owner engines' time for every command.
+      // = the whole routed batch minus the owners' time for every command (each command ran
+      // once in its owner: engine e's commands minus those it ran as a shadow).
       let ownerNs = 0;
       if (k0 > 0) ownerNs += T0 * (k0 - this.shadowIn(0)) / k0;
       if (k1 > 0) ownerNs += T1 * (k1 - this.shadowIn(1)) / k1;
-      const extra = (tEnd - tStart) * 1e6 - ownerNs - this.sourceShare(T0, T1, k0, k1);
+      const extra = (tEnd - tStart) * 1e6 - ownerNs;
       for (let a = 0; a < active.length; a++) {
         const m = active[a]!;
         if (m.inBatch === 0) continue;
@@ -563,17 +575,6 @@ export class ShardMigrator {
       if (m.owner !== e) s += m.inBatch;
     }
     return s;
-  }
-
-  /** The owners' time for the shadowed commands (part of the normal cost, not extra). */
-  private sourceShare(T0: number, T1: number, k0: number, k1: number): number {
-    let ns = 0;
-    for (let a = 0; a < this.batchBooks.length; a++) {
-      const m = this.batchBooks[a]!;
-      if (m.inBatch === 0) continue;
-      ns += m.owner === 0 ? T0 * m.inBatch / k0 : T1 * m.inBatch / k1;
-    }
-    return ns;
   }
 
   private gather(bw: Int32Array, idx: Int32Array, dst: Int32Array, k: number): void {
