@@ -48,7 +48,8 @@ describe('rate limiting over HTTP', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'simex-rl-'));
     srv = await startTestServer({
       SHARD_MODE: 'inline', RATE_LIMIT_ACCOUNT_RPS: '0.5', RATE_LIMIT_ACCOUNT_BURST: '3',
-      RATE_LIMIT_ANON_RPS: '0.5', RATE_LIMIT_ANON_BURST: '4', AUDIT_LOG_FILE: path.join(dir, 'audit.log'),
+      RATE_LIMIT_ANON_RPS: '0.5', RATE_LIMIT_ANON_BURST: '4', RATE_LIMIT_AUTH_RPS: '0.5', RATE_LIMIT_AUTH_BURST: '3',
+      AUDIT_LOG_FILE: path.join(dir, 'audit.log'),
     });
   }, 30_000);
   afterAll(async () => {
@@ -58,7 +59,7 @@ describe('rate limiting over HTTP', () => {
 
   it('an account past its burst gets 429 + Retry-After, then recovers', async () => {
     const B = srv.base;
-    const u = await signUp(B, 'kate'); // 2 of the anonymous bucket (register, login)
+    const u = await signUp(B, 'kate'); // 2 of the IP's auth bucket (register, login)
     const orders = (await call(B, 'GET', '/api/orders')).body.count;
     for (let i = 0; i < 3; i++) expect((await call(B, 'GET', '/api/account/balance', undefined, u.token)).status).toBe(200);
     const r = await call(B, 'GET', '/api/account/balance', undefined, u.token);
@@ -102,5 +103,21 @@ describe('rate limiting over HTTP', () => {
     expect(m).toMatch(/^simex_rate_limit_rejected_total\{scope="anonymous"\} [1-9]/m);
     // Routes outside the limited set stay open (market data, health).
     expect((await call(B, 'GET', '/api/orderbook/ETHUSD')).status).toBe(200);
+  });
+
+  it('register/login have their own per-IP bucket (RATE_LIMIT_AUTH_RPS), on by default', async () => {
+    const B = srv.base;
+    const codes: number[] = [];
+    let last = null;
+    for (let i = 0; i < 8 && !codes.includes(429); i++) {
+      last = await call(B, 'POST', '/api/auth/login', { username: 'kate', password: 'correct-horse-battery' });
+      codes.push(last.status);
+    }
+    expect(codes[codes.length - 1]).toBe(429);
+    expect(new Set(codes.slice(0, -1))).toEqual(new Set([200]));
+    expect(last!.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    const audit = readFileSync(path.join(dir, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.filter((l) => l.event === 'rate_limited' && l.scope === 'auth')).toHaveLength(1);
+    expect(audit.find((l) => l.event === 'rate_limited' && l.scope === 'auth')).toMatchObject({ ip: '127.0.0.1' });
   });
 });

@@ -19,6 +19,9 @@
  *   RATE_LIMIT_ACCOUNT_BURST per-account bucket size, default 200
  *   RATE_LIMIT_ANON_RPS      per-remote-IP bucket for anonymous requests, default 0 = off
  *   RATE_LIMIT_ANON_BURST    default 2 x RATE_LIMIT_ANON_RPS
+ *   RATE_LIMIT_AUTH_RPS      per-remote-IP bucket for register/login, default 5 (0 = off):
+ *                            each attempt costs a ~50 ms scrypt, and guessing is bounded
+ *   RATE_LIMIT_AUTH_BURST    default 30
  *   AUDIT_LOG_FILE           security audit lines go to this file instead of stdout
  */
 import type { HttpResponse } from 'uWebSockets.js';
@@ -50,6 +53,8 @@ export interface AccountsConfig {
   accountBurst: number;
   anonRps: number;
   anonBurst: number;
+  authRps: number;
+  authBurst: number;
   auditLogFile: string | null;
 }
 
@@ -64,6 +69,7 @@ function envNum(env: NodeJS.ProcessEnv, name: string, dflt: number, min: number,
 export function accountsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AccountsConfig {
   const accountRps = envNum(env, 'RATE_LIMIT_ACCOUNT_RPS', 100, 0, 1e9);
   const anonRps = envNum(env, 'RATE_LIMIT_ANON_RPS', 0, 0, 1e9);
+  const authRps = envNum(env, 'RATE_LIMIT_AUTH_RPS', 5, 0, 1e9);
   return {
     jwtSecret: env.AUTH_JWT_SECRET?.trim() || null,
     tokenTtlS: envNum(env, 'AUTH_TOKEN_TTL_S', 3600, 1, 30 * 86400),
@@ -71,6 +77,8 @@ export function accountsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Acc
     accountBurst: envNum(env, 'RATE_LIMIT_ACCOUNT_BURST', Math.max(1, accountRps * 2), 1, 1e9),
     anonRps,
     anonBurst: envNum(env, 'RATE_LIMIT_ANON_BURST', Math.max(1, anonRps * 2), 1, 1e9),
+    authRps,
+    authBurst: envNum(env, 'RATE_LIMIT_AUTH_BURST', 30, 1, 1e9),
     auditLogFile: env.AUDIT_LOG_FILE?.trim() || null,
   };
 }
@@ -110,6 +118,7 @@ export class Accounts {
   readonly ledger: Ledger;
   readonly accountLimiter: TokenBucketLimiter;
   readonly anonLimiter: TokenBucketLimiter;
+  readonly authLimiter: TokenBucketLimiter;
   /** RATE_LIMIT_ANON_RPS > 0: the one check anonymous POST /api/orders pays. */
   readonly anonLimited: boolean;
   readonly audit: SecurityAudit;
@@ -131,6 +140,7 @@ export class Accounts {
     this.ledger = new Ledger(this.assets, deps.logger);
     this.accountLimiter = new TokenBucketLimiter(c.accountRps, c.accountBurst, mono);
     this.anonLimiter = new TokenBucketLimiter(c.anonRps, c.anonBurst, mono);
+    this.authLimiter = new TokenBucketLimiter(c.authRps, c.authBurst, mono);
     this.anonLimited = this.anonLimiter.enabled;
     this.audit = deps.audit ?? new SecurityAudit(c.auditLogFile ?? deps.logger);
   }
@@ -162,6 +172,15 @@ export class Accounts {
     const r = this.anonLimiter.take(ip);
     if (r.ok) return;
     if (r.newTrip) this.audit.log('rate_limited', { scope: 'anonymous', ip, retry_after_s: r.retryAfterS });
+    throw new RateLimitedError(r.retryAfterS);
+  }
+
+  /** Register/login bucket of `ip` (throws 429); no-op when RATE_LIMIT_AUTH_RPS is 0. */
+  limitAuth(ip: string): void {
+    if (!this.authLimiter.enabled) return;
+    const r = this.authLimiter.take(ip);
+    if (r.ok) return;
+    if (r.newTrip) this.audit.log('rate_limited', { scope: 'auth', ip, retry_after_s: r.retryAfterS });
     throw new RateLimitedError(r.retryAfterS);
   }
 
@@ -234,7 +253,7 @@ export class Accounts {
   /** Prometheus series on `registry` (the metrics hub's), read at scrape time. */
   registerMetrics(registry: client.Registry): void {
     const self = this;
-    const scopes = [['account', this.accountLimiter], ['anonymous', this.anonLimiter]] as const;
+    const scopes = [['account', this.accountLimiter], ['anonymous', this.anonLimiter], ['auth', this.authLimiter]] as const;
     new client.Counter({
       name: 'simex_rate_limit_rejected_total', help: 'Requests answered 429 RATE_LIMITED by the token buckets',
       labelNames: ['scope'], registers: [registry],

@@ -15,7 +15,7 @@
  *
  * Authenticated routes need `Authorization: Bearer <access_token>` (401 UNAUTHORIZED when
  * missing, malformed, expired, revoked) and take one token from the account's bucket;
- * register/login take one from the remote IP's bucket when RATE_LIMIT_ANON_RPS > 0.
+ * register/login take one from the remote IP's auth bucket (RATE_LIMIT_AUTH_RPS, default 5/s).
  * Amounts are exact decimal strings in the asset's scale (USD 8 decimals with the default
  * instruments, BTC 6, ETH 5, ADA 1); deposits accept strings or numbers, like orders.
  */
@@ -55,7 +55,7 @@ export function registerAccountRoutes(app: TemplatedApp, accounts: Accounts): vo
     });
 
   app.post('/api/auth/register', handle(async (res, _req, st, { ip }) => {
-    accounts.limitAnon(ip);
+    accounts.limitAuth(ip);
     const body = await readJsonObject(res, st, BODY_LIMIT);
     const { username, password } = UserStore.credentials(body);
     users.reserveName(username);
@@ -73,7 +73,7 @@ export function registerAccountRoutes(app: TemplatedApp, accounts: Accounts): vo
   }));
 
   app.post('/api/auth/login', handle(async (res, _req, st, { ip }) => {
-    accounts.limitAnon(ip);
+    accounts.limitAuth(ip);
     const body = await readJsonObject(res, st, BODY_LIMIT);
     const { username, password } = UserStore.credentials(body);
     const u = users.byUsername(username);
