@@ -230,10 +230,15 @@ class WindowedHdr {
     addCounts(o.h, c);
     o.sumNs += sumNs;
   }
-  /** Merge of the slots inside the window (a new histogram: destroy it), its sum and span. */
+  /** One scratch histogram for `merged` (a 94 KB counts array per call was an ArrayBuffer
+   *  allocation per /api/metrics read, twice). */
+  private readonly scratch = newHdr();
+  /** Merge of the slots inside the window, its sum and span. `h` is this window's scratch
+   *  histogram: valid until the next `merged` call (callers read it at once). */
   merged(now: number): { h: Histogram; sumNs: number; spanS: number } {
     const open = this.current(now);
-    const out = newHdr();
+    const out = this.scratch;
+    out.reset();
     addHdr(out, this.sum);
     addHdr(out, open.h);
     const first = this.closed[0]?.start ?? open.start;
@@ -625,10 +630,8 @@ export class MetricsHub {
     const ack = this.ackWindow.merged(now);
     addHdr(ack.h, this.ackSecond); // the open second, not yet in the window
     const a = summarize(ack.h, ack.sumNs + this.ack.secondSumNs);
-    ack.h.destroy();
     const eng = this.engineWindow.merged(now);
     const e = summarize(eng.h, eng.sumNs);
-    eng.h.destroy();
     const au = toUs(a);
     return {
       timestamp: new Date(now).toISOString(),
