@@ -112,7 +112,9 @@ export type MigrationEvent =
 
 export type MigrationRequest =
   | { op: 'status' }
-  | { op: 'percentage'; book: number; percentage: number; verifyCommands: number }
+  /** verifyCommands: the verification window of a migration this starts; a running one
+   *  takes it too unless keepWindow. */
+  | { op: 'percentage'; book: number; percentage: number; verifyCommands: number; keepWindow?: boolean }
   | { op: 'complete'; book: number }
   | { op: 'stop-all'; reason: string }
   /** Test/chaos only: corrupt the next compared target event of `book` (before comparison). */
@@ -256,7 +258,7 @@ export class ShardMigrator {
       case 'status':
         break;
       case 'percentage':
-        if (this.setPercentage(this.mark(req.book), req.percentage, req.verifyCommands)) changed.push(req.book);
+        if (this.setPercentage(this.mark(req.book), req.percentage, req.verifyCommands, req.keepWindow === true)) changed.push(req.book);
         break;
       case 'complete': {
         const m = this.mark(req.book);
@@ -301,7 +303,7 @@ export class ShardMigrator {
   }
 
   /** Returns whether anything changed. */
-  private setPercentage(m: BookMigration, pct: number, verifyCommands: number): boolean {
+  private setPercentage(m: BookMigration, pct: number, verifyCommands: number, keepWindow: boolean): boolean {
     if (m.shadow) {
       if (pct === 0) {
         this.rollBack(m, 'percentage set to 0');
@@ -310,7 +312,7 @@ export class ShardMigrator {
       if (pct !== m.pct) m.verified = 0; // the verification window counts at 100% only
       m.pct = pct;
       m.requested = pct;
-      m.verifyCommands = verifyCommands;
+      if (!keepWindow) m.verifyCommands = verifyCommands;
       this.maybeCutOver(m);
       return true;
     }

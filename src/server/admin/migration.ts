@@ -28,7 +28,8 @@
  * native addon) / MIGRATION_COMPLETED / NOT_SHADOWING, 503 SHARD_UNAVAILABLE.
  *
  * Verification window: MIGRATION_VERIFY_COMMANDS (default 10000) commands compared at 100%
- * without a mismatch; a request's `verify_commands` overrides it for that migration.
+ * without a mismatch, fixed when a migration starts; a request's `verify_commands` sets it
+ * (also for a running migration).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { HttpError, readJsonObject, sendHttpError, sendJson, trackAbort, type ResponseState } from '../http.js';
@@ -191,7 +192,9 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
       }
       verifyCommands = v;
     }
-    const answers = await Promise.all(targets.map((b) => pool.migrate(b.shard, { op: 'percentage', book: b.book, percentage: pct, verifyCommands })));
+    const answers = await Promise.all(targets.map((b) => pool.migrate(b.shard, {
+      op: 'percentage', book: b.book, percentage: pct, verifyCommands, keepWindow: body.verify_commands === undefined,
+    })));
     const errors: { pair: string; code: string; error: string; status: number }[] = [];
     const changed: string[] = [];
     answers.forEach((a, i) => {
