@@ -1,20 +1,21 @@
 // Seed 003's business flow over real HTTP: register -> login -> deposit -> a buy rests with
 // its funds reserved -> a sell from another account fills it (maker price) -> balances and
 // portfolio settle exactly -> a buy below its limit releases the difference -> cancel
-// releases the rest; a market buy reserves against the ask it would fill down to.
+// releases the rest; a market buy reserves against the ask it would fill down to. Both shard
+// modes: the fills reach the accounts from shard workers as from inline shards.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { balances, call, signUp } from './helpers/accounts.js';
 
-let srv: TestServer;
-beforeAll(async () => {
-  srv = await startTestServer({ SHARD_MODE: 'inline' });
-}, 30_000);
-afterAll(async () => {
-  await srv?.stop();
-});
+describe.each(['inline', 'worker'])('accounts: register, deposit, trade, portfolio (SHARD_MODE=%s)', (mode) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startTestServer({ SHARD_MODE: mode, SHARDS: '2' });
+  }, 30_000);
+  afterAll(async () => {
+    await srv?.stop();
+  });
 
-describe('accounts: register, deposit, trade, portfolio', () => {
   it('settles fills into both accounts exactly and releases on cancel', async () => {
     const B = srv.base;
     const alice = await signUp(B, 'alice');

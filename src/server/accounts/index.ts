@@ -32,7 +32,7 @@ import type { BookState, Exchange, RestOrder } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import { AssetTable } from './assets.js';
 import { TokenService } from './auth.js';
-import { Ledger, type OrderHold } from './balances.js';
+import { Ledger } from './balances.js';
 import { TokenBucketLimiter } from './limiter.js';
 import { SecurityAudit } from './audit.js';
 import { UserStore, type User } from './store.js';
@@ -243,11 +243,6 @@ export class Accounts {
     }
     const { user } = await this.authenticate(authorization);
     if (user.id !== owner.id) throw new HttpError(403, 'FORBIDDEN', "this order belongs to another account");
-  }
-
-  /** The hold of an account's order (tests, portfolio). */
-  static holdOf(rec: RestOrder): OrderHold | null {
-    return (rec.owner as OrderHold | null) ?? null;
   }
 
   /** Prometheus series on `registry` (the metrics hub's), read at scrape time. */
