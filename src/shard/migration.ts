@@ -624,6 +624,15 @@ export class ShardMigrator {
       const at = tFrom * EVT_SIZE + 24; // s0 (orderId) low byte
       tEv[at] = tEv[at]! ^ 0xff;
     }
+    if (sN === tN) {
+      // Common case: one flat word loop over the command's events.
+      const a = sFrom * EVT_WORDS;
+      const b = tFrom * EVT_WORDS;
+      const len = sN * EVT_WORDS;
+      let w = 0;
+      while (w < len && sW[a + w] === tW[b + w]) w++;
+      if (w === len) return true;
+    }
     const n = Math.min(sN, tN);
     for (let i = 0; i < n; i++) {
       const a = (sFrom + i) * EVT_WORDS;
