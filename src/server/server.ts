@@ -234,7 +234,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   // Optional accounts (src/server/accounts, seed 003): in memory; anonymous REST unchanged.
   const accounts = new Accounts({ exchange, logger, instruments, config: accountsConfigFromEnv() });
   if (hub) accounts.registerMetrics(hub.registry);
-  registerApiRoutes(app, {
+  registerApiRoutes(accounts.limitPublicRoutes(app), {
     exchange, pool, logger, health, testRoutes: config.testRoutes,
     adminToken: process.env.ADMIN_TOKEN?.trim() || null,
     draining: () => draining, inflight, control, accounts,

@@ -24,7 +24,7 @@
  *   RATE_LIMIT_AUTH_BURST    default 30
  *   AUDIT_LOG_FILE           security audit lines go to this file instead of stdout
  */
-import type { HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import client from 'prom-client';
 import type { InstrumentSpec } from '../../engine/types.js';
 import { HttpError, onJsonObject, sendJson, sendHttpError, type ResponseState } from '../http.js';
@@ -185,7 +185,7 @@ export class Accounts {
   }
 
   /** Anonymous POST /api/orders with the anonymous limiter on: false = 429 already sent. */
-  allowAnon(res: HttpResponse, st: ResponseState): boolean {
+  allowAnon(res: HttpResponse, st: ResponseState | null): boolean {
     try {
       this.limitAnon(remoteIp(res));
       return true;
@@ -193,6 +193,37 @@ export class Accounts {
       sendAccountError(res, st, err, this.logger);
       return false;
     }
+  }
+
+  /**
+   * `app` for registerApiRoutes when RATE_LIMIT_ANON_RPS > 0 (otherwise `app` itself: no
+   * cost): each route handler first takes one token of the remote IP's anonymous bucket and
+   * answers 429 without running when it is empty (the seed's gateway, for the public REST
+   * routes). Not wrapped: POST /api/orders (it limits itself: the IP for anonymous orders,
+   * the account for Bearer ones) and GET /health (load-balancer probes). Wrapped routes are
+   * charged to the IP whatever headers they carry (an Authorization header must not be a
+   * way around the limit), so a Bearer cancel also takes an IP token. The 429 is written
+   * synchronously inside the handler, so no abort tracking is needed for it.
+   */
+  limitPublicRoutes(app: TemplatedApp): TemplatedApp {
+    if (!this.anonLimited) return app;
+    type Handler = (res: HttpResponse, req: HttpRequest) => void;
+    const methods = new Set(['get', 'post', 'put', 'del', 'patch', 'options', 'head', 'any']);
+    return new Proxy(app, {
+      get: (target, prop) => {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (typeof v !== 'function') return v;
+        const fn = v as (...a: unknown[]) => unknown;
+        if (typeof prop !== 'string' || !methods.has(prop)) return fn.bind(target);
+        return (pattern: string, handler: Handler) => {
+          if ((prop === 'post' && pattern === '/api/orders') || pattern === '/health') fn.call(target, pattern, handler);
+          else fn.call(target, pattern, (res: HttpResponse, req: HttpRequest) => {
+            if (this.allowAnon(res, null)) handler(res, req);
+          });
+          return target;
+        };
+      },
+    });
   }
 
   /**
@@ -286,7 +317,7 @@ export class Accounts {
 }
 
 /** Like sendHttpError, plus Retry-After on a 429; unknown errors logged and answered 500. */
-export function sendAccountError(res: HttpResponse, st: ResponseState, err: unknown, logger: Logger): void {
+export function sendAccountError(res: HttpResponse, st: ResponseState | null, err: unknown, logger: Logger): void {
   if (err instanceof RateLimitedError) {
     sendJson(res, st, 429, { error: err.message, code: err.code }, { 'Retry-After': String(err.retryAfterS) });
     return;
