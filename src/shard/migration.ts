@@ -95,6 +95,10 @@ export interface PairMigrationStatus {
   /** Everything the routed path added per compared command (ns): shadow engine call, split,
    *  compare, merge copy. */
   extra_ns_per_command: number | null;
+  /** The same two figures over the last completed window of RECENT_WINDOW compared commands
+   *  (the averages above include the start: JIT warm-up of a TS target, first batches). */
+  recent_shadow_engine_ns_per_command: number | null;
+  recent_extra_ns_per_command: number | null;
   started_at: string | null;
   cut_over_at: string | null;
   rolled_back_at: string | null;
@@ -148,6 +152,12 @@ interface BookMigration {
   shadowNs: number;
   sourceNs: number;
   extraNs: number;
+  /** Current window (commands, ns) and the last completed one's per-command figures. */
+  wCount: number;
+  wShadowNs: number;
+  wExtraNs: number;
+  recentShadow: number | null;
+  recentExtra: number | null;
   sourceKind: string | null;
   targetKind: string | null;
   startedAt: number | null;
@@ -162,6 +172,8 @@ interface BookMigration {
 }
 
 const CMD_WORDS = CMD_SIZE >> 2;
+/** Compared commands per "recent" cost window (whole batches: a window may run over). */
+export const RECENT_WINDOW = 1024;
 const EVT_WORDS = EVT_SIZE >> 2;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -225,7 +237,8 @@ export class ShardMigrator {
     this.marks = books.map((spec, book) => ({
       book, symbol: spec.symbol, owner: 0, shadow: false, state: 'not_migrating', pct: 0, requested: 0, acc: 0,
       verifyCommands: 0, verified: 0, compared: 0, servedByTarget: 0, mismatches: 0, mismatchesTotal: 0,
-      shadowNs: 0, sourceNs: 0, extraNs: 0, sourceKind: null, targetKind: null, startedAt: null, cutOverAt: null,
+      shadowNs: 0, sourceNs: 0, extraNs: 0, wCount: 0, wShadowNs: 0, wExtraNs: 0, recentShadow: null, recentExtra: null,
+      sourceKind: null, targetKind: null, startedAt: null, cutOverAt: null,
       rolledBackAt: null, rollbackReason: null, lastMismatch: null, faultArmed: false, started: 0, inBatch: 0,
     }));
     this.idx0 = new Int32Array(maxBatch);
@@ -346,7 +359,8 @@ export class ShardMigrator {
     this.engine(target).restore(m.book, this.engine(m.owner).snapshot(m.book));
     Object.assign(m, {
       shadow: true, state: 'shadowing', pct, requested: pct, acc: 0, verifyCommands, verified: 0, compared: 0,
-      servedByTarget: 0, mismatches: 0, shadowNs: 0, sourceNs: 0, extraNs: 0, sourceKind: this.kind(m.owner),
+      servedByTarget: 0, mismatches: 0, shadowNs: 0, sourceNs: 0, extraNs: 0, wCount: 0, wShadowNs: 0, wExtraNs: 0,
+      recentShadow: null, recentExtra: null, sourceKind: this.kind(m.owner),
       targetKind: this.kind(target), startedAt: Date.now(), cutOverAt: null, rolledBackAt: null, rollbackReason: null,
       faultArmed: false, started: m.started + 1,
     } satisfies Partial<BookMigration>);
@@ -412,6 +426,8 @@ export class ShardMigrator {
       shadow_engine_ns_per_command: per(m.shadowNs, m.compared),
       source_engine_ns_per_command: per(m.sourceNs, m.compared),
       extra_ns_per_command: per(m.extraNs, m.compared),
+      recent_shadow_engine_ns_per_command: m.recentShadow === null ? null : Math.round(m.recentShadow),
+      recent_extra_ns_per_command: m.recentExtra === null ? null : Math.round(m.recentExtra),
       started_at: iso(m.startedAt),
       cut_over_at: iso(m.cutOverAt),
       rolled_back_at: iso(m.rolledBackAt),
@@ -560,9 +576,21 @@ export class ShardMigrator {
         if (m.inBatch === 0) continue;
         const tTgt = m.owner === 0 ? T1 / k1 : T0 / k0;
         const tSrc = m.owner === 0 ? T0 / k0 : T1 / k1;
-        m.shadowNs += tTgt * m.inBatch;
+        const sh = tTgt * m.inBatch;
+        const ex = extra * m.inBatch / shadowed;
+        m.shadowNs += sh;
         m.sourceNs += tSrc * m.inBatch;
-        m.extraNs += extra * m.inBatch / shadowed;
+        m.extraNs += ex;
+        m.wShadowNs += sh;
+        m.wExtraNs += ex;
+        m.wCount += m.inBatch;
+        if (m.wCount >= RECENT_WINDOW) {
+          m.recentShadow = m.wShadowNs / m.wCount;
+          m.recentExtra = m.wExtraNs / m.wCount;
+          m.wCount = 0;
+          m.wShadowNs = 0;
+          m.wExtraNs = 0;
+        }
       }
       for (let a = 0; a < active.length; a++) this.maybeCutOver(active[a]!);
     }

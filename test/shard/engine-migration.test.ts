@@ -177,6 +177,9 @@ describe.each(directions)('migration %s -> %s', (from, to) => {
     expect(row.state).toBe('shadowing');
     expect(row.commands_served_by_target).toBe(Math.floor(compared50 / 2) + (row.commands_compared - compared50));
     expect(row.verified_commands).toBe(row.commands_compared - compared50);
+    expect(row.commands_compared).toBeGreaterThan(1024); // a full "recent" cost window
+    expect(row.recent_shadow_engine_ns_per_command).toBeGreaterThan(0);
+    expect(row.recent_extra_ns_per_command).toBeGreaterThanOrEqual(row.recent_shadow_engine_ns_per_command!);
     // the target engine's copies of the other books never received a command
     const other = h.core.migrationEngines[1]!;
     for (const b of [1, 2]) expect(other.stats(b).seq).toBe(0);

@@ -104,7 +104,8 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
         pair: b.symbol, shard: b.shard, state: 'not_migrating', engine: h?.implementation ?? 'unknown', source_engine: null,
         target_engine: null, current_percentage: 0, target_percentage: 0, commands_compared: 0, mismatches: 0,
         mismatches_total: 0, commands_served_by_target: 0, verify_commands: 0, verified_commands: 0,
-        shadow_engine_ns_per_command: null, source_engine_ns_per_command: null, extra_ns_per_command: null, started_at: null,
+        shadow_engine_ns_per_command: null, source_engine_ns_per_command: null, extra_ns_per_command: null,
+        recent_shadow_engine_ns_per_command: null, recent_extra_ns_per_command: null, started_at: null,
         cut_over_at: null, rolled_back_at: null, rollback_reason: null, last_mismatch: null, fault_armed: false,
         migrations_started: 0, migration_supported: null,
       };
