@@ -98,6 +98,26 @@ describe('accounts ledger', () => {
     expect(acct.balanceJson(USD)).toEqual({ asset: 'USD', total: '800.00000000', available: '350.00000000', reserved: '450.00000000' });
   });
 
+  it('two amends in flight: the first completion keeps the larger hold until the last one', () => {
+    const ledger = new Ledger(assets, logger);
+    const acct = new Account('u', assets);
+    acct.deposit(USD, 1_000n * 10n ** 8n);
+    const r = rec(Side.BUY, 4_000_000, 10_000); // 400 USD
+    r.owner = ledger.open(acct, BTCUSD, () => [], Side.BUY, OrdType.LIMIT, r.price, r.qty, noAuth).hold;
+    r.owner!.beforeAmend(r, 5_000_000, 10_000); // A: 500
+    r.owner!.beforeAmend(r, 9_000_000, 10_000); // B: 900
+    r.price = 5_000_000; // A amended
+    r.owner!.amendDone(r);
+    expect(acct.reserved[USD.ix]).toBe(900n * 10n ** 8n); // B still needs its 900
+    r.price = 9_000_000; // B amended
+    r.owner!.amendDone(r);
+    expect(acct.reserved[USD.ix]).toBe(900n * 10n ** 8n);
+    r.status = 'cancelled';
+    r.leaves = 0;
+    r.owner!.onUpdate(r);
+    expect(acct.balanceJson(USD)).toMatchObject({ available: '1000.00000000', reserved: '0.00000000' });
+  });
+
   it('an order settling beyond its hold (REST timeout race) settles exactly and is logged', () => {
     const ledger = new Ledger(assets, logger);
     const acct = new Account('u', assets);

@@ -84,8 +84,10 @@ function isOpen(rec: RestOrder): boolean {
 export class OrderHold implements RestOrderOwner {
   /** Units of `spend` this order holds now. */
   resv = 0n;
-  /** While an amend is in flight: the hold it reserved (a fill does not release below it). */
+  /** While amends are in flight: the largest hold they reserved (a fill or an earlier
+   *  amend's completion does not release below it); `amending` counts them. */
   private floor = 0n;
+  private amending = 0;
   readonly spend: AssetInfo;
 
   constructor(readonly account: Account, readonly pair: PairInfo, readonly side: number,
@@ -132,7 +134,7 @@ export class OrderHold implements RestOrderOwner {
     }
     this.sync(rec);
     // While an amend is in flight the hold may exceed the total for a moment (amendDone decides).
-    if (this.floor === 0n) this.checkOverdrawn(rec);
+    if (this.amending === 0) this.checkOverdrawn(rec);
   }
 
   private checkOverdrawn(rec: RestOrder): void {
@@ -155,11 +157,14 @@ export class OrderHold implements RestOrderOwner {
       this.account.reserved[this.spend.ix] = this.account.reserved[this.spend.ix]! + extra;
       this.resv = need;
     }
-    this.floor = need;
+    if (need > this.floor) this.floor = need;
+    this.amending++;
   }
 
   /** The amend's command completed (amended or rejected): back to what the order needs. */
   amendDone(rec: RestOrder): void {
+    if (rec.ordType !== OrdType.LIMIT || this.amending === 0) return;
+    if (--this.amending > 0) return; // another amend still in flight: keep the floor
     this.floor = 0n;
     this.sync(rec);
     this.checkOverdrawn(rec);
