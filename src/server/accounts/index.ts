@@ -280,22 +280,16 @@ export class Accounts {
   registerMetrics(registry: client.Registry): void {
     const self = this;
     const scopes = [['account', this.accountLimiter], ['anonymous', this.anonLimiter], ['auth', this.authLimiter]] as const;
-    new client.Counter({
-      name: 'simex_rate_limit_rejected_total', help: 'Requests answered 429 RATE_LIMITED by the token buckets',
-      labelNames: ['scope'], registers: [registry],
+    // Counters copied from the limiters' own counts at scrape time (nothing per request).
+    const perScope = (name: string, help: string, read: (l: TokenBucketLimiter) => number) => new client.Counter({
+      name, help, labelNames: ['scope'], registers: [registry],
       collect() {
         this.reset();
-        for (const [s, l] of scopes) this.inc({ scope: s }, l.rejected);
+        for (const [s, l] of scopes) this.inc({ scope: s }, read(l));
       },
     });
-    new client.Counter({
-      name: 'simex_rate_limit_allowed_total', help: 'Requests a token bucket let through (only limited scopes count)',
-      labelNames: ['scope'], registers: [registry],
-      collect() {
-        this.reset();
-        for (const [s, l] of scopes) this.inc({ scope: s }, l.allowed);
-      },
-    });
+    perScope('simex_rate_limit_rejected_total', 'Requests answered 429 RATE_LIMITED by the token buckets', (l) => l.rejected);
+    perScope('simex_rate_limit_allowed_total', 'Requests a token bucket let through (only limited scopes count)', (l) => l.allowed);
     new client.Gauge({
       name: 'simex_rate_limit_buckets', help: 'Token buckets held in memory (one per account / remote IP seen)',
       labelNames: ['scope'], registers: [registry],
