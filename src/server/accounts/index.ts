@@ -1,8 +1,9 @@
 /**
  * Optional accounts (seed 003): register/login (JWT), balances, funds held by orders,
  * portfolio, per-account / per-IP rate limiting and a security audit log. The REST API stays
- * anonymous: a request without an Authorization header never reaches this module, except
- * for one `anonLimited` check (false by default) on POST /api/orders.
+ * anonymous: an anonymous POST /api/orders pays one Authorization header read and one
+ * `anonLimited` check (false by default); with RATE_LIMIT_ANON_RPS > 0 the public routes are
+ * registered through limitPublicRoutes.
  *
  *   store.ts     users (in memory), username/password rules
  *   auth.ts      scrypt password hashes, JWT HS256 (jose), logout deny-list
@@ -158,30 +159,28 @@ export class Accounts {
     return { user, claims };
   }
 
+  /** One token of `key`'s bucket, or 429 (the first rejection of a run is audited). */
+  private charge(l: TokenBucketLimiter, key: string, scope: string, who: Record<string, string>): void {
+    if (!l.enabled) return;
+    const r = l.take(key);
+    if (r.ok) return;
+    if (r.newTrip) this.audit.log('rate_limited', { scope, ...who, retry_after_s: r.retryAfterS });
+    throw new RateLimitedError(r.retryAfterS);
+  }
+
+  /** The account's bucket (RATE_LIMIT_ACCOUNT_RPS). */
   limitAccount(user: User): void {
-    if (!this.accountLimiter.enabled) return;
-    const r = this.accountLimiter.take(user.id);
-    if (r.ok) return;
-    if (r.newTrip) this.audit.log('rate_limited', { scope: 'account', user_id: user.id, username: user.username, retry_after_s: r.retryAfterS });
-    throw new RateLimitedError(r.retryAfterS);
+    this.charge(this.accountLimiter, user.id, 'account', { user_id: user.id, username: user.username });
   }
 
-  /** Anonymous bucket of `ip` (throws 429); no-op when the anonymous limiter is off. */
+  /** Anonymous bucket of `ip` (RATE_LIMIT_ANON_RPS; off by default). */
   limitAnon(ip: string): void {
-    if (!this.anonLimited) return;
-    const r = this.anonLimiter.take(ip);
-    if (r.ok) return;
-    if (r.newTrip) this.audit.log('rate_limited', { scope: 'anonymous', ip, retry_after_s: r.retryAfterS });
-    throw new RateLimitedError(r.retryAfterS);
+    this.charge(this.anonLimiter, ip, 'anonymous', { ip });
   }
 
-  /** Register/login bucket of `ip` (throws 429); no-op when RATE_LIMIT_AUTH_RPS is 0. */
+  /** Register/login bucket of `ip` (RATE_LIMIT_AUTH_RPS). */
   limitAuth(ip: string): void {
-    if (!this.authLimiter.enabled) return;
-    const r = this.authLimiter.take(ip);
-    if (r.ok) return;
-    if (r.newTrip) this.audit.log('rate_limited', { scope: 'auth', ip, retry_after_s: r.retryAfterS });
-    throw new RateLimitedError(r.retryAfterS);
+    this.charge(this.authLimiter, ip, 'auth', { ip });
   }
 
   /** Anonymous POST /api/orders with the anonymous limiter on: false = 429 already sent. */
