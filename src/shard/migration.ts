@@ -26,8 +26,11 @@
  * `onEvent` (the pool logs it as a warn line). The target's copy of P is dropped (no more
  * commands). Cut-over: at 100% after `verifyCommands` compared commands at 100% without a
  * mismatch (or on an explicit complete) the target becomes P's owner; the old owner stops
- * receiving P's commands. Percentage 0 while shadowing rolls back; percentage 0 on a cut-over
- * book moves it back (old owner's copy restored from the new owner's snapshot).
+ * receiving P's commands. A copy no engine serves any more (the target's after a rollback,
+ * the old owner's after a cut-over) is dropped: restored to an empty-book image (after the
+ * batch's merge: a restore invalidates the engine's event buffer). Percentage 0 while
+ * shadowing rolls back; percentage 0 on a cut-over book moves it back (old owner's copy
+ * restored from the new owner's snapshot).
  *
  * Cost: nothing while no book is shadowing or cut over (ShardCore keeps its fast path; one
  * `if` per drained batch). Otherwise per batch: a classification pass over the commands
@@ -210,6 +213,9 @@ export class ShardMigrator {
   /** Books shadowing now (the routed path's per-batch loop runs over these only). */
   private active: BookMigration[] = [];
   private otherError: string | null = null;
+  /** Per book, the L3 image of an empty book (taken from the other engine right after its
+   *  addBook; images are byte-identical across kinds): restoring it drops a stale copy. */
+  private empty: Uint8Array[] = [];
   /** Reported as they happen (set by the shard's host: worker -> postMessage, inline -> log). */
   onEvent: ((e: MigrationEvent) => void) | null = null;
 
@@ -225,6 +231,9 @@ export class ShardMigrator {
   private out = new Uint8Array(4096 * EVT_SIZE);
   /** Stands in for an engine's events when it ran no command this batch. */
   private readonly noEvents = new Uint8Array(EVT_SIZE);
+  /** Inside `run` (engine event buffers in use): drops wait in pendingDrops (book, engine). */
+  private inRun = false;
+  private readonly pendingDrops: number[] = [];
   /** Books shadowing at the start of the current routed batch (scratch). */
   private readonly batchBooks: BookMigration[] = [];
   /** The last routed batch: merged events (valid until the next call) and engine time (ns). */
@@ -338,6 +347,7 @@ export class ShardMigrator {
       // Move back: the old owner's copy is stale; it gets the new owner's image.
       const back = 1 - m.owner;
       this.engine(back).restore(m.book, this.engine(m.owner).snapshot(m.book));
+      this.drop(m, m.owner);
       m.owner = back;
       this.bookEngine[m.book] = this.engine(back);
       m.state = 'rolled_back';
@@ -353,6 +363,7 @@ export class ShardMigrator {
     if (!this.engines[1]) {
       const other = createOtherEngine(this.engines[0]);
       for (const spec of this.books) other.addBook(spec);
+      this.empty = this.books.map((_s, b) => other.snapshot(b).slice());
       this.engines[1] = other;
     }
     const target = 1 - m.owner;
@@ -380,8 +391,19 @@ export class ShardMigrator {
     if (i >= 0) this.active.splice(i, 1);
   }
 
+  /** Free the stale copy of `m`'s book in engine `e` (it receives no more commands). */
+  private drop(m: BookMigration, e: number): void {
+    if (this.inRun) {
+      this.pendingDrops.push(m.book, e);
+      return;
+    }
+    const image = this.empty[m.book];
+    if (image) this.engine(e).restore(m.book, image);
+  }
+
   private rollBack(m: BookMigration, reason: string): void {
     this.deactivate(m);
+    this.drop(m, 1 - m.owner);
     m.state = 'rolled_back';
     m.pct = 0;
     m.rolledBackAt = Date.now();
@@ -397,6 +419,7 @@ export class ShardMigrator {
 
   private cutOver(m: BookMigration, reason: string): void {
     this.deactivate(m);
+    this.drop(m, m.owner);
     m.owner = 1 - m.owner;
     this.bookEngine[m.book] = this.engine(m.owner);
     m.state = 'cut_over';
@@ -450,6 +473,7 @@ export class ShardMigrator {
    */
   run(batch: Uint8Array, k: number, token: number): number {
     const tStart = performance.now();
+    this.inRun = true;
     const marks = this.marks;
     const nb = marks.length;
     const idx0 = this.idx0;
@@ -558,6 +582,7 @@ export class ShardMigrator {
       pos += segTo - segFrom;
     }
     const tEnd = performance.now();
+    this.inRun = false;
     this.outN = pos;
     const T0 = (t1 - t0) * 1e6;
     const T1 = (t2 - t1) * 1e6;
@@ -594,6 +619,9 @@ export class ShardMigrator {
       }
       for (let a = 0; a < active.length; a++) this.maybeCutOver(active[a]!);
     }
+    const drops = this.pendingDrops;
+    for (let i = 0; i < drops.length; i += 2) this.drop(this.marks[drops[i]!]!, drops[i + 1]!);
+    drops.length = 0;
     return pos;
   }
 

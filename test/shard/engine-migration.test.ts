@@ -187,6 +187,7 @@ describe.each(directions)('migration %s -> %s', (from, to) => {
     row = h.mig({ op: 'percentage', book: P, percentage: 0, verifyCommands: 1e9 });
     expect(row).toMatchObject({ state: 'rolled_back', current_percentage: 0, engine: from, rollback_reason: 'percentage set to 0' });
     expect(h.core.migrationRouting).toBe(false); // fast path again
+    expect(other.stats(P)).toMatchObject({ orders: 0, seq: 0 }); // the target's copy is dropped
     const compared = row.commands_compared;
     h.feed(CMDS, 4500, N);
     expect(h.mig({ op: 'status' }).commands_compared).toBe(compared);
@@ -211,10 +212,11 @@ describe.each(directions)('migration %s -> %s', (from, to) => {
     expect(h.core.bookEngine[P]!.implementation).toBe(to);
     expect(h.core.bookEngine[1]!.implementation).toBe(from);
     expect(h.events.some((e) => e.kind === 'cut_over')).toBe(true);
-    // the old owner no longer receives the pair's commands
-    const oldSeq = h.core.migrationEngines[0]!.stats(P).seq;
+    // the old owner's copy is dropped and receives no more of the pair's commands
+    expect(h.core.migrationEngines[0]!.stats(P)).toMatchObject({ orders: 0, seq: 0 });
     h.feed(CMDS, 3500, 4500);
-    expect(h.core.migrationEngines[0]!.stats(P).seq).toBe(oldSeq);
+    expect(h.core.migrationEngines[0]!.stats(P)).toMatchObject({ orders: 0, seq: 0 });
+    expect(h.core.bookEngine[P]!.stats(P).orders).toBeGreaterThan(0);
     expect(h.snapshot(P)).not.toBe(Buffer.from(h.core.migrationEngines[0]!.snapshot(P)).toString('hex'));
     // intact: the cut-over book equals the never-migrated reference at the same point
     const refAt = new Harness(from);
@@ -254,6 +256,8 @@ describe.each(directions)('migration %s -> %s', (from, to) => {
     const h = new Harness(from);
     h.feed(CMDS, 0, 1000);
     h.mig({ op: 'percentage', book: P, percentage: 100, verifyCommands: 1e9 });
+    // a second pair shadows into the same target engine through the trip (same batches)
+    h.core.migrationControl({ op: 'percentage', book: 2, percentage: 100, verifyCommands: 1e9 });
     h.feed(CMDS, 1000, 1500);
     const before = h.mig({ op: 'status' }).commands_compared;
     expect(h.mig({ op: 'fault', book: P }).fault_armed).toBe(true);
@@ -267,6 +271,10 @@ describe.each(directions)('migration %s -> %s', (from, to) => {
     expect(mm.target_event_hex).toHaveLength(EVT_SIZE * 2);
     expect(mm.source_event_hex).not.toBe(mm.target_event_hex);
     expect(h.events.filter((e) => e.kind === 'mismatch')).toHaveLength(1);
+    expect(h.core.migrationEngines[1]!.stats(P)).toMatchObject({ orders: 0, seq: 0 });
+    const second = h.core.migrationControl({ op: 'status' }).rows[2]!;
+    expect(second).toMatchObject({ state: 'shadowing', mismatches: 0 });
+    h.core.migrationControl({ op: 'stop-all', reason: 'test' });
     expect(h.core.migrationRouting).toBe(false);
     h.feed(CMDS, 2500, N);
     // clients saw the source's events for the divergent command and everything after
