@@ -217,15 +217,19 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
     });
   }));
 
-  app.post('/admin/migration/complete', handle(async (res, req, st) => {
-    deps.admin(res, req);
-    const body = await readJsonObject(res, st);
-    if (st.aborted) return;
-    const b = onePair(body.pair);
-    const a = await pool.migrate(b.shard, { op: 'complete', book: b.book });
-    if (!a.ok) throw answerError(a, 'pair');
-    sendJson(res, st, 200, rowOf(b, a.result, false));
-  }));
+  /** A one-pair operation: body {pair} -> the shard's answer -> the pair's row. */
+  const pairOp = (op: 'complete' | 'fault', status: number, after?: (symbol: string) => void) =>
+    handle(async (res, req, st) => {
+      deps.admin(res, req);
+      const body = await readJsonObject(res, st);
+      if (st.aborted) return;
+      const b = onePair(body.pair);
+      const a = await pool.migrate(b.shard, { op, book: b.book });
+      if (!a.ok) throw answerError(a, 'pair');
+      after?.(b.symbol);
+      sendJson(res, st, status, rowOf(b, a.result, false));
+    });
+  app.post('/admin/migration/complete', pairOp('complete', 200));
 
   const stopAll = async (res: HttpResponse, st: ResponseState, action: 'emergency-stop' | 'stop-all'): Promise<void> => {
     const answers = await Promise.all(shardIds.map((s) => pool.migrate(s, { op: 'stop-all', reason: action })));
@@ -266,15 +270,8 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
   }));
 
   if (deps.testRoutes) {
-    app.post('/admin/test/migration/fault', handle(async (res, req, st) => {
-      deps.admin(res, req);
-      const body = await readJsonObject(res, st);
-      if (st.aborted) return;
-      const b = onePair(body.pair);
-      const a = await pool.migrate(b.shard, { op: 'fault', book: b.book });
-      if (!a.ok) throw answerError(a, 'pair');
-      logger.warn({ pair: b.symbol }, 'Test route: the next compared target event of this pair will be corrupted');
-      sendJson(res, st, 202, rowOf(b, a.result, false));
+    app.post('/admin/test/migration/fault', pairOp('fault', 202, (pair) => {
+      logger.warn({ pair }, 'Test route: the next compared target event of this pair will be corrupted');
     }));
   }
 }
