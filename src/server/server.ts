@@ -29,6 +29,7 @@ import { registerApiRoutes, sendNotFound } from './routes.js';
 import { BinaryWs } from './ws-binary.js';
 import { JsonFeed } from './ws-feed.js';
 import { TradingControl } from './trading-control.js';
+import { registerMigrationMetrics } from './admin/migration.js';
 import { Accounts, accountsConfigFromEnv, registerAccountRoutes } from './accounts/index.js';
 import { OPERATOR_ENDPOINTS, registerOperatorRoutes } from './operator.js';
 
@@ -141,6 +142,7 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const control = new TradingControl(exchange.books, logger, config);
   control.start();
   if (hub) control.registerMetrics(hub.registry);
+  if (hub) registerMigrationMetrics(hub.registry, pool, exchange.books);
   const binary = new BinaryWs({
     exchange, logger, hub, heartbeatMs: config.heartbeatMs, journalSize: config.journalSize,
     mdBackpressureBytes: config.mdBackpressureBytes, slowConsumerBytes: config.slowConsumerBytes,

@@ -167,6 +167,15 @@ describe.each(['worker', 'inline'])('admin migration routes (SHARD_MODE=%s)', (m
     expect(eth.last_mismatch).toMatchObject({ injected: true, command_index: 2 });
     expect(eth.last_mismatch!.source_event_hex).not.toBe(eth.last_mismatch!.target_event_hex);
     expect((await api(srv.base, 'GET', '/admin/migration/summary')).body.mismatches_total).toBe(1);
+    // Prometheus: the shards' reports (worker: the ~1 s metrics message) reach /metrics
+    const want = [/^simex_migration_mismatches\{pair="ETHUSD"\} 1$/m, /^simex_migration_state\{pair="BTCUSD",state="cut_over"\} 1$/m,
+      /^simex_migration_state\{pair="ETHUSD",state="rolled_back"\} 1$/m, /^simex_migration_percentage\{pair="BTCUSD"\} 100$/m];
+    let prom = '';
+    for (let i = 0; i < 50 && !want.every((re) => re.test(prom)); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      prom = (await api(srv.base, 'GET', '/metrics')).body as string;
+    }
+    for (const re of want) expect(prom).toMatch(re);
     // the book answers normally afterwards (the source engine served it throughout)
     const b = await api(srv.base, 'POST', '/api/orders', { symbol: 'ETHUSD', side: 'buy', type: 'limit', quantity: 0.1, price: 3001 });
     expect(b.status).toBe(201);

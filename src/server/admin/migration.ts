@@ -27,11 +27,17 @@
  * 404 unknown pair, 409 ENGINE_UNAVAILABLE (the other engine kind does not load here: no
  * native addon) / MIGRATION_COMPLETED / NOT_SHADOWING, 503 SHARD_UNAVAILABLE.
  *
+ * Prometheus (registerMigrationMetrics, read at scrape time from each shard's last report:
+ * worker <= ~1 s old, inline the core now): simex_migration_percentage{pair},
+ * simex_migration_state{pair,state} (1 for the current state), simex_migration_commands_compared{pair}
+ * (current migration), simex_migration_mismatches{pair} (since start).
+ *
  * Verification window: MIGRATION_VERIFY_COMMANDS (default 10000) commands compared at 100%
  * without a mismatch, fixed when a migration starts; a request's `verify_commands` sets it
  * (also for a running migration).
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import client from 'prom-client';
 import { HttpError, readJsonObject, sendHttpError, sendJson, trackAbort, type ResponseState } from '../http.js';
 import type { MigrationAnswer } from '../../shard/pool.js';
 import type { MigrationRequest, MigrationResult, PairMigrationStatus } from '../../shard/migration.js';
@@ -274,4 +280,39 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
       logger.warn({ pair }, 'Test route: the next compared target event of this pair will be corrupted');
     }));
   }
+}
+
+const STATES = ['not_migrating', 'shadowing', 'cut_over', 'rolled_back'] as const;
+
+/** Scrape-time gauges of the migration rows (see the header). No cost between scrapes. */
+export function registerMigrationMetrics(registry: client.Registry, pool: {
+  readonly shards: readonly { migration: MigrationResult | null; core: { migrationStatus(): MigrationResult | null } | null }[];
+}, books: MigrationRouteDeps['books']): void {
+  const rows = () => books.map((b) => {
+    const h = pool.shards[b.shard];
+    const r = (h?.core ? h.core.migrationStatus() : h?.migration)?.rows[b.book];
+    return { pair: b.symbol, r };
+  });
+  new client.Gauge({
+    name: 'simex_migration_percentage', help: 'Share (%) of the pair\'s commands whose events are served by the migration target engine',
+    labelNames: ['pair'], registers: [registry],
+    collect() { for (const { pair, r } of rows()) this.set({ pair }, r?.current_percentage ?? 0); },
+  });
+  new client.Gauge({
+    name: 'simex_migration_state', help: 'Engine migration state of the pair (1 = current state)', labelNames: ['pair', 'state'],
+    registers: [registry],
+    collect() {
+      for (const { pair, r } of rows()) for (const state of STATES) this.set({ pair, state }, (r?.state ?? 'not_migrating') === state ? 1 : 0);
+    },
+  });
+  new client.Gauge({
+    name: 'simex_migration_commands_compared', help: 'Commands of the pair run in both engines and compared, current (or last) migration',
+    labelNames: ['pair'], registers: [registry],
+    collect() { for (const { pair, r } of rows()) this.set({ pair }, r?.commands_compared ?? 0); },
+  });
+  new client.Gauge({
+    name: 'simex_migration_mismatches', help: 'Shadow comparisons that differed (each rolled its migration back), since server start',
+    labelNames: ['pair'], registers: [registry],
+    collect() { for (const { pair, r } of rows()) this.set({ pair }, r?.mismatches_total ?? 0); },
+  });
 }
