@@ -151,6 +151,11 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
     return pairsOf(name)[0]!;
   };
 
+  const isDead = (shard: number) => {
+    const st = pool.shards[shard]?.state;
+    return st === 'down' || st === 'stopped' || st === undefined;
+  };
+
   const summary = (rows: MigrationRow[]) => {
     const byState: Record<string, number> = { not_migrating: 0, shadowing: 0, cut_over: 0, rolled_back: 0 };
     const engines: Record<string, number> = {};
@@ -158,7 +163,9 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
     let mismatches = 0;
     let served = 0;
     for (const r of rows) {
-      byState[r.state] = (byState[r.state] ?? 0) + 1;
+      // A pair on a dead shard is not migrating any more, whatever its last report said.
+      const state = r.state === 'shadowing' && isDead(r.shard) ? 'shard_down' : r.state;
+      byState[state] = (byState[state] ?? 0) + 1;
       engines[r.engine] = (engines[r.engine] ?? 0) + 1;
       compared += r.commands_compared;
       mismatches += r.mismatches_total;
@@ -240,11 +247,15 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
   const stopAll = async (res: HttpResponse, st: ResponseState, action: 'emergency-stop' | 'stop-all'): Promise<void> => {
     const answers = await Promise.all(shardIds.map((s) => pool.migrate(s, { op: 'stop-all', reason: action })));
     const rolledBack: string[] = [];
+    // A dead shard runs nothing (its books are gone until restart): listed, not a failure.
+    // Any other unanswered shard (stalled, timed out) may still shadow: 503.
     const failed: { shard: number; code: string; error: string }[] = [];
+    const dead: number[] = [];
     answers.forEach((a, i) => {
       const s = shardIds[i]!;
       if (!a.ok) {
-        failed.push({ shard: s, code: a.error.code, error: a.error.message });
+        if (isDead(s)) dead.push(s);
+        else failed.push({ shard: s, code: a.error.code, error: a.error.message });
         return;
       }
       for (const book of a.result.changed) {
@@ -263,6 +274,7 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
       completed_migrations: sum.completed_migrations,
       note: 'completed (cut_over) migrations stay on their new engine; POST /admin/migration/percentage {"pair": P, "percentage": 0} moves one back',
       ...(failed.length > 0 ? { code: 'SHARD_UNAVAILABLE', failed_shards: failed } : {}),
+      ...(dead.length > 0 ? { down_shards: dead } : {}),
       pairs: rows, timestamp: new Date().toISOString(),
     });
   };
