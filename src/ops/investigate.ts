@@ -8,6 +8,10 @@ export const MAX_LIMIT = 4096;
 function detail(f: Record<string, unknown>): string {
   if (f.kind === 'shard_down') return `shard ${String(f.shard)} down, ${String(f.failed_commands)} in-flight commands failed`;
   const parts: string[] = [];
+  if (f.http_status !== undefined) {
+    if (f.field !== undefined) parts.push(`field ${String(f.field)}`);
+    if (f.reason_text) parts.push(String(f.reason_text));
+  }
   if (f.account !== undefined) parts.push(`account ${String(f.account)}`);
   if (f.cl_ord_id !== undefined) parts.push(`clOrdId ${String(f.cl_ord_id)}`);
   if (f.order_id !== undefined) parts.push(`order ${String(f.order_id)}`);
@@ -51,13 +55,13 @@ export async function investigateFailures(ctx: Ctx, limitRaw: string | undefined
   if (failures.length === 0) out.push('  none recorded');
   else {
     out.push(table(['TIME', 'KIND', 'ORIGIN', 'OP', 'SYMBOL', 'CODE', 'REASON', 'DETAIL'],
-      failures.map((f) => [f.time, f.kind, f.origin, f.op, f.symbol, f.reason, f.reason_name, detail(f)])));
+      failures.map((f) => [f.time, f.kind, f.origin, f.op, f.symbol, f.reason ?? `HTTP ${String(f.http_status)}`, f.reason_name, detail(f)])));
   }
-  const by = ((recent.summary as Record<string, unknown>)?.by_reason ?? []) as { reason: number; reason_name: string; count: number }[];
+  const by = ((recent.summary as Record<string, unknown>)?.by_reason ?? []) as { reason: number | null; reason_name: string; http_status?: number; count: number }[];
   out.push('');
   out.push(`Summary by reason (${String((recent.summary as Record<string, unknown>)?.window ?? 'retained records')}):`);
   if (by.length === 0) out.push('  none');
-  for (const r of by) out.push(`  ${`${r.reason_name} (${r.reason})`.padEnd(34)} ${r.count}`);
+  for (const r of by) out.push(`  ${`${r.reason_name} (${r.reason ?? `HTTP ${String(r.http_status)}`})`.padEnd(34)} ${r.count}`);
   out.push('');
   if (trips === null) out.push('Circuit-breaker trips: unavailable (GET /admin/circuit-breaker/history failed)');
   else if (trips.length === 0) out.push(`Circuit-breaker trips${win || ' (last 24 h)'}: none`);

@@ -558,8 +558,43 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     else sendJson(c.res, c.state, 201, ex.restOrderJson(rec));
   };
 
-  /** Validate a POST /api/orders body and submit it (synchronous; throws HttpError). */
+  // Recent-failure ring (admin/failures.ts): order requests answered 4xx, each error once
+  // (placeOrder records its own with the symbol, `fail` the rest: bad JSON, oversized body;
+  // the order handlers below those of DELETE / PATCH). Only on the error path.
+  const noted = new WeakSet<object>();
+  const noteOrderError = (err: unknown, op: number, inst: number): void => {
+    const log = ex.failures;
+    if (log === null || !(err instanceof HttpError) || err.status < 400 || err.status >= 500 || noted.has(err)) return;
+    noted.add(err);
+    log.recordHttp(op, inst, err.status, err.code, err.field, err.message, Date.now());
+  };
+  const instOf = (symbol: unknown): number => (typeof symbol === 'string' ? ex.bySymbol.get(symbol.toUpperCase())?.inst ?? -1 : -1);
+  type OrderHandler = (res: HttpResponse, req: HttpRequest, st: ResponseState) => void | Promise<void>;
+  const recordingErrors = (op: number, fn: OrderHandler): OrderHandler => (res, req, st) => {
+    try {
+      const r = fn(res, req, st);
+      return r instanceof Promise ? r.catch((err: unknown) => {
+        noteOrderError(err, op, -1);
+        throw err;
+      }) : r;
+    } catch (err) {
+      noteOrderError(err, op, -1);
+      throw err;
+    }
+  };
+
+  /** POST /api/orders: validate and submit (synchronous; throws HttpError, recorded). */
   const placeOrder = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState, acct?: OrderAccount): void => {
+    try {
+      placeNew(body, res, st, acct);
+    } catch (err) {
+      noteOrderError(err, CmdType.NEW, instOf(body.symbol));
+      throw err;
+    }
+  };
+
+  /** Validate a POST /api/orders body and submit it (synchronous; throws HttpError). */
+  const placeNew = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState, acct?: OrderAccount): void => {
     if (deps.draining()) throw new HttpError(503, 'SERVER_SHUTDOWN', 'server shutting down');
     const b = bookOf(ex, body.symbol);
     const sideRaw = typeof body.side === 'string' ? body.side.toLowerCase() : body.side;
@@ -725,6 +760,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   // The hot REST route: no async wrapper; the body is validated and submitted inside uWS's
   // data callback (see onJsonObject), errors mapped like `handle` does.
   const fail = (err: unknown, res: HttpResponse, st: ResponseState): void => {
+    noteOrderError(err, CmdType.NEW, -1);
     if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'request failed');
     sendHttpError(res, st, err);
   };
@@ -771,12 +807,12 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     sendJson(res, st, 200, ex.restOrderJson(findOrder(req.getParameter(0))));
   }));
 
-  app.del('/api/orders/:id', handle((res, req, st) => {
+  app.del('/api/orders/:id', handle(recordingErrors(CmdType.CANCEL, (res, req, st) => {
     const rec = findOrder(req.getParameter(0));
     // An account's order: only its own token cancels it (401/403).
     if (rec.owner !== null) return rec.owner.authorize(req.getHeader(AUTHORIZATION)).then(() => cancelOrder(res, st, rec));
     cancelOrder(res, st, rec);
-  }));
+  })));
   const cancelOrder = (res: HttpResponse, st: ResponseState, rec: RestOrder): void => {
     if (st.aborted) return;
     if (!isOpen(rec)) throw new HttpError(409, 'ORDER_NOT_OPEN', `order is ${rec.status}`, 'order_id');
@@ -795,7 +831,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     });
   };
 
-  app.patch('/api/orders/:id', handle(async (res, req, st) => {
+  app.patch('/api/orders/:id', handle(recordingErrors(CmdType.AMEND, async (res, req, st) => {
     const id = req.getParameter(0);
     const auth = req.getHeader(AUTHORIZATION);
     const body = await readJsonObject(res, st);
@@ -845,7 +881,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       if (owner !== null) owner.amendDone(rec);
       throw err;
     }
-  }));
+  })));
 
   // ---------------------------------------------------------------- admin
   const haltStatus = () => ({

@@ -16,9 +16,12 @@
  *                               (TradingControl.noteRejected), REST NEW orders refused by
  *                               chaos injection
  *   kind shard_down             a shard died (Exchange.onShardDown): `count` = commands failed
- * Not recorded: REST 400 validation errors (routes.ts answers them before any of these hooks;
- * TODO(routes owner): call `exchange.failures?.record(...)` in routes.ts `handle` for 4xx on
- * /api/orders), binary decode errors without a session (before LOGIN), circuit-breaker trips
+ *   kind reject, origin rest    REST order requests answered 4xx (routes.ts: POST, DELETE,
+ *   (http_status set)           PATCH /api/orders: bad JSON, bad fields, off-tick prices,
+ *                               unknown symbol/order, 401/403/429 of the optional accounts):
+ *                               the HttpError's code, field and message, no numeric reason
+ * Not recorded: binary decode errors without a session (before LOGIN), 429s of the accounts'
+ * token buckets (answered in accounts/index.ts; the audit log has each trip), circuit-breaker trips
  * (they are events, kept by TradingControl: GET /admin/circuit-breaker/history).
  *
  * Cost: nothing when nothing fails. A record is ~10 typed-array stores into preallocated
@@ -70,9 +73,13 @@ export interface FailureRecord {
   origin: string;
   op: string;
   symbol: string | null;
-  reason: number;
+  /** Reason code (protocol/reasons.ts); null for an HTTP client error (see http_status). */
+  reason: number | null;
   reason_name: string;
   reason_text: string | null;
+  /** HTTP client errors: the status, and the request field the error names. */
+  http_status?: number;
+  field?: string;
   /** Exchange order id: the REST order's, or the target of a binary CANCEL/AMEND. */
   order_id?: number;
   /** Binary session's clOrdId of the rejected request. */
@@ -99,6 +106,16 @@ export class FailureLog {
   private readonly kind: Uint8Array;
   private readonly origin: Uint8Array;
   private readonly op: Uint8Array;
+  /** HTTP client errors: status (0 = a reason-coded record), interned code and field, message. */
+  private readonly http: Uint16Array;
+  private readonly code: Uint8Array;
+  private readonly field: Uint8Array;
+  private readonly message: (string | null)[];
+  /** Interned HttpError codes / fields (index 0 = none); at most 255 of each. */
+  private readonly names: string[] = [''];
+  private readonly nameIx = new Map<string, number>();
+  /** Per HttpError code, HTTP client-error records since start. */
+  readonly byCode = new Map<string, number>();
   /** `count` when the newest record was written tentatively (see header), else -1. */
   private tentative = -1;
 
@@ -114,6 +131,33 @@ export class FailureLog {
     this.kind = new Uint8Array(capacity);
     this.origin = new Uint8Array(capacity);
     this.op = new Uint8Array(capacity);
+    this.http = new Uint16Array(capacity);
+    this.code = new Uint8Array(capacity);
+    this.field = new Uint8Array(capacity);
+    this.message = new Array<string | null>(capacity).fill(null);
+  }
+
+  private intern(name: string | undefined): number {
+    if (!name) return 0;
+    let ix = this.nameIx.get(name);
+    if (ix === undefined) {
+      if (this.names.length > 255) return 0;
+      ix = this.names.length;
+      this.names.push(name);
+      this.nameIx.set(name, ix);
+    }
+    return ix;
+  }
+
+  /** A REST order request answered with an HTTP client error (4xx). `inst` -1 when unknown. */
+  recordHttp(op: number, inst: number, status: number, code: string, field: string | undefined, message: string, tsMs: number): void {
+    this.tentative = -1;
+    const i = this.write(FailureOrigin.REST, op, inst, 0, tsMs, 0, 0, 0);
+    this.http[i] = status;
+    this.code[i] = this.intern(code);
+    this.field[i] = this.intern(field);
+    this.message[i] = message;
+    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
   }
 
   /** Records retained (<= capacity). */
@@ -143,7 +187,14 @@ export class FailureLog {
       }
     }
     this.tentative = -1;
-    i = this.count % this.capacity;
+    this.byReason[reason & 0xff]!++;
+    this.write(origin, op, inst, reason, tsMs, orderId, clOrd, account);
+  }
+
+  /** Append one reject record; returns its slot. */
+  private write(origin: number, op: number, inst: number, reason: number, tsMs: number, orderId: number, clOrd: number,
+    account: number): number {
+    const i = this.count % this.capacity;
     this.ts[i] = tsMs;
     this.kind[i] = FailureKind.REJECT;
     this.origin[i] = origin;
@@ -154,8 +205,14 @@ export class FailureLog {
     this.clOrd[i] = clOrd;
     this.account[i] = account;
     this.n[i] = 0;
-    this.byReason[reason & 0xff]!++;
+    if (this.http[i] !== 0) {
+      this.http[i] = 0;
+      this.code[i] = 0;
+      this.field[i] = 0;
+      this.message[i] = null;
+    }
     this.count++;
+    return i;
   }
 
   /** A reject seen by a hook that does not know its origin: recorded as REST unless the
@@ -187,15 +244,20 @@ export class FailureLog {
   }
 
   /** Retained records at or after `sinceMs`, counted by reason name, largest first. */
-  summary(sinceMs: number): { reason: number; reason_name: string; count: number }[] {
+  summary(sinceMs: number): { reason: number | null; reason_name: string; http_status?: number; count: number }[] {
+    // Key: the reason code (0..255), or 256 * status + code index for HTTP client errors.
     const by = new Map<number, number>();
     const oldest = this.count - this.size + 1;
     for (let seq = this.count; seq >= oldest; seq--) {
       const i = (seq - 1) % this.capacity;
       if (this.ts[i]! < sinceMs) break;
-      by.set(this.reason[i]!, (by.get(this.reason[i]!) ?? 0) + 1);
+      const key = this.http[i] !== 0 ? this.http[i]! * 256 + this.code[i]! : this.reason[i]!;
+      by.set(key, (by.get(key) ?? 0) + 1);
     }
-    return [...by].map(([reason, count]) => ({ reason, reason_name: reasonName(reason), count })).sort((a, b) => b.count - a.count);
+    return [...by].map(([key, count]) => key < 256
+      ? { reason: key, reason_name: reasonName(key), count }
+      : { reason: null, reason_name: this.names[key % 256] ?? 'HTTP_ERROR', http_status: Math.floor(key / 256), count })
+      .sort((a, b) => b.count - a.count);
   }
 
   /** Time of the oldest retained record, or null. */
@@ -215,6 +277,14 @@ export class FailureLog {
       origin: ORIGIN_NAME[this.origin[i]!] ?? 'unknown', op: OP_NAME[this.op[i]!] ?? 'other',
       symbol: inst >= 0 ? symbols[inst] ?? null : null, reason, reason_name: name, reason_text: reasonText[name] ?? null,
     };
+    if (this.http[i] !== 0) {
+      r.reason = null;
+      r.reason_name = this.names[this.code[i]!] ?? 'HTTP_ERROR';
+      r.reason_text = this.message[i] ?? null;
+      r.http_status = this.http[i]!;
+      if (this.field[i] !== 0) r.field = this.names[this.field[i]!];
+      return r;
+    }
     if (kind === FailureKind.SHARD_DOWN) {
       r.shard = this.account[i]!;
       r.failed_commands = this.n[i]!;
@@ -234,7 +304,7 @@ export interface FailureRouteDeps {
 }
 
 export const NOT_RECORDED =
-  'REST 400 validation errors (answered by routes.ts before the exchange) and binary decode errors before LOGIN are not recorded; ' +
+  'binary decode errors before LOGIN and 429 RATE_LIMITED answers (the audit log has each rate-limit trip) are not recorded; ' +
   'circuit-breaker trips are in GET /admin/circuit-breaker/history';
 
 /** GET /admin/errors/recent (open like /admin/errors/summary: read-only, no secrets). */
@@ -259,6 +329,7 @@ export function registerFailureRoutes(app: TemplatedApp, deps: FailureRouteDeps)
       const oldest = log.oldestMs();
       const totals: Record<string, number> = {};
       for (let r = 0; r < 256; r++) if (log.byReason[r]! > 0) totals[reasonName(r)] = log.byReason[r]!;
+      for (const [code, n] of log.byCode) totals[code] = (totals[code] ?? 0) + n;
       sendJson(res, null, 200, {
         timestamp: new Date(now).toISOString(),
         limit,
