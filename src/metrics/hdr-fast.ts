@@ -125,10 +125,10 @@ export function addCounts(dst: Histogram, c: HdrCounts): void {
   if (low >= 0) j.updateMinNonZeroValue(Math.min(j.minNonZeroValue, j.valueFromIndex(low)));
 }
 
-/** dst.add(src) for two histograms of the same layout, over src's recorded range only. */
-export function addHdr(dst: Histogram, src: Histogram): void {
+/** dst += sign * src over src's recorded range; returns the count moved (0 when src is empty). */
+function addRange(dst: Histogram, src: Histogram, sign: 1 | -1): number {
   const r = range(src);
-  if (!r) return;
+  if (!r) return 0;
   const d = dst as unknown as Internals;
   const s = src as unknown as Internals;
   const dr = rawCounts(dst);
@@ -137,12 +137,20 @@ export function addHdr(dst: Histogram, src: Histogram): void {
   for (let i = r[0]; i <= r[1]; i++) {
     const v = sr ? sr[i]! : s.getCountAtIndex(i);
     if (v > 0) {
-      if (dr) dr[i] = dr[i]! + v;
-      else d.addToCountAtIndex(i, v);
+      if (dr) dr[i] = dr[i]! + sign * v;
+      else d.addToCountAtIndex(i, sign * v);
       total += v;
     }
   }
-  d.setTotalCount(d.totalCount + total);
+  d.setTotalCount(d.totalCount + sign * total);
+  return total;
+}
+
+/** dst.add(src) for two histograms of the same layout, over src's recorded range only. */
+export function addHdr(dst: Histogram, src: Histogram): void {
+  if (addRange(dst, src, 1) === 0) return;
+  const d = dst as unknown as Internals;
+  const s = src as unknown as Internals;
   d.updatedMaxValue(Math.max(d.maxValue, s.maxValue));
   d.updateMinNonZeroValue(Math.min(d.minNonZeroValue, s.minNonZeroValue));
   d.startTimeStampMsec = Math.min(d.startTimeStampMsec, s.startTimeStampMsec);
@@ -152,22 +160,8 @@ export function addHdr(dst: Histogram, src: Histogram): void {
 /** dst.subtract(src) for two histograms of the same layout, over src's recorded range only
  *  (plus the library's full rescan when dst's max or min value lost all its counts). */
 export function subtractHdr(dst: Histogram, src: Histogram): void {
-  const r = range(src);
-  if (!r) return;
+  if (addRange(dst, src, -1) === 0) return;
   const d = dst as unknown as Internals;
-  const s = src as unknown as Internals;
-  const dr = rawCounts(dst);
-  const sr = rawCounts(src);
-  let total = 0;
-  for (let i = r[0]; i <= r[1]; i++) {
-    const v = sr ? sr[i]! : s.getCountAtIndex(i);
-    if (v > 0) {
-      if (dr) dr[i] = dr[i]! - v;
-      else d.addToCountAtIndex(i, -v);
-      total += v;
-    }
-  }
-  d.setTotalCount(d.totalCount - total);
   if (d.getCountAtValue(d.maxValue) <= 0 || d.getCountAtValue(d.minNonZeroValue) <= 0) {
     d.establishInternalTackingValues();
   }

@@ -7,18 +7,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import { addCounts, addHdr, countsOf, isHdrCounts, percentiles, subtractHdr } from '../../src/metrics/hdr-fast.js';
 import { decodeHdr, newHdr, summarize } from '../../src/metrics/latency.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
+import { mulberry32 as prng } from '../../src/util/prng.js';
 
 /** Values over several decades (1 ns .. ~60 s), some repeated, some at index edges. */
 function fill(h: Histogram, r: () => number, n: number): void {
