@@ -23,6 +23,8 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+  /** Extra response headers sendHttpError writes (429 Retry-After); undefined = none. */
+  headers?: Record<string, string>;
 }
 
 const STATUS_TEXT: Record<number, string> = {
@@ -140,15 +142,16 @@ export function sendError(
   code: string,
   message: string,
   field?: string,
+  headers?: Record<string, string>,
 ): void {
   const body: { error: string; code: string; field?: string } = { error: message, code };
   if (field !== undefined) body.field = field;
-  sendJson(res, state, status, body);
+  sendJson(res, state, status, body, headers);
 }
 
 export function sendHttpError(res: HttpResponse, state: ResponseState | null, err: unknown): void {
   if (err instanceof HttpError) {
-    sendError(res, state, err.status, err.code, err.message, err.field);
+    sendError(res, state, err.status, err.code, err.message, err.field, err.headers);
   } else {
     sendError(res, state, 500, 'INTERNAL', 'internal error');
   }

@@ -28,7 +28,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import client from 'prom-client';
 import type { InstrumentSpec } from '../../engine/types.js';
-import { HttpError, onJsonObject, sendJson, sendHttpError, type ResponseState } from '../http.js';
+import { HttpError, onJsonObject, sendHttpError, type ResponseState } from '../http.js';
 import type { BookState, Exchange, RestOrder } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import { AssetTable } from './assets.js';
@@ -40,10 +40,13 @@ import { UserStore, type User } from './store.js';
 
 export { registerAccountRoutes } from './routes.js';
 
-/** 429 with Retry-After (sendAccountError writes the header). */
+/** 429 with Retry-After: the header travels on the error (HttpError.headers), so every
+ *  error path that answers with sendHttpError writes it (routes.ts's DELETE/PATCH owner
+ *  checks too, not only sendAccountError). */
 export class RateLimitedError extends HttpError {
   constructor(readonly retryAfterS: number) {
     super(429, 'RATE_LIMITED', `rate limit exceeded: retry after ${retryAfterS} s`);
+    this.headers = { 'Retry-After': String(retryAfterS) };
   }
 }
 
@@ -309,12 +312,8 @@ export class Accounts {
   }
 }
 
-/** Like sendHttpError, plus Retry-After on a 429; unknown errors logged and answered 500. */
+/** sendHttpError (a 429's Retry-After comes with the error); unknown errors logged and answered 500. */
 export function sendAccountError(res: HttpResponse, st: ResponseState | null, err: unknown, logger: Logger): void {
-  if (err instanceof RateLimitedError) {
-    sendJson(res, st, 429, { error: err.message, code: err.code }, { 'Retry-After': String(err.retryAfterS) });
-    return;
-  }
   if (!(err instanceof HttpError)) logger.error({ err: String((err as Error)?.stack ?? err) }, 'account request failed');
   sendHttpError(res, st, err);
 }
