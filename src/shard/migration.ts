@@ -71,6 +71,10 @@ export interface MismatchRecord {
   target_event_hex: string;
   /** True when the divergence was the test-only fault (injectFault), not the engines. */
   injected: boolean;
+  /** Set when the target broke the engine contract for a whole batch (its process() threw,
+   *  or its events carried the wrong number of command outcomes, so they cannot be split per
+   *  command): the error; the offsets and both event counts are then -1. Null otherwise. */
+  engine_error: string | null;
 }
 
 /** One book's migration view, as the shard reports it (all figures measured here). */
@@ -182,6 +186,10 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 function isOutcomeType(t: number): boolean {
   return t === EventType.ACCEPTED || t === EventType.REJECTED;
+}
+
+function errorText(e: Engine, err: unknown): string {
+  return `${e.implementation} engine's process() threw in a routed batch: ${String((err as Error)?.message ?? err)}`;
 }
 
 function hex(u8: Uint8Array, evIndex: number, n: number): string {
@@ -510,15 +518,27 @@ export class ShardMigrator {
     if (k1 !== k && k1 > 0) this.gather(bw!, idx1, this.sub1w, k);
     const e0 = this.engines[0];
     const e1 = this.engines[1];
+    // A broken engine (process throws, or its outcome count is wrong) is caught here: when it
+    // ran only shadow copies this batch, the breaker takes it like a mismatch (engineBroken).
+    let err0: string | null = null;
+    let err1: string | null = null;
+    let n0 = 0;
+    let n1 = 0;
     const t0 = performance.now();
-    const n0 = k0 > 0 ? e0.process(k0 === k ? batch : this.sub0, k0) : 0;
+    if (k0 > 0) {
+      try { n0 = e0.process(k0 === k ? batch : this.sub0, k0); } catch (err) { err0 = errorText(e0, err); }
+    }
     const t1 = performance.now();
-    const n1 = k1 > 0 ? e1!.process(k1 === k ? batch : this.sub1, k1) : 0;
+    if (k1 > 0) {
+      try { n1 = e1!.process(k1 === k ? batch : this.sub1, k1); } catch (err) { err1 = errorText(e1!, err); }
+    }
     const t2 = performance.now();
-    const ev0 = k0 > 0 ? e0.events() : this.noEvents;
-    const ev1 = k1 > 0 ? e1!.events() : this.noEvents;
-    this.split(ev0, n0, k0, this.starts0, e0);
-    if (k1 > 0) this.split(ev1, n1, k1, this.starts1, e1!);
+    const ev0 = k0 > 0 && err0 === null ? e0.events() : this.noEvents;
+    const ev1 = k1 > 0 && err1 === null ? e1!.events() : this.noEvents;
+    err0 ??= this.split(ev0, n0, k0, this.starts0, e0);
+    if (k1 > 0) err1 ??= this.split(ev1, n1, k1, this.starts1, e1!);
+    if (err0 !== null) this.engineBroken(0, err0, k0, batch, k, token);
+    if (err1 !== null) this.engineBroken(1, err1, k1, batch, k, token);
     const evs = [ev0, ev1];
     const evw = [words(ev0), words(ev1)];
     const starts = [this.starts0, this.starts1];
@@ -645,10 +665,11 @@ export class ShardMigrator {
     }
   }
 
-  /** starts[j] = first event of command j, starts[k] = n. */
-  private split(ev: Uint8Array, n: number, k: number, starts: Int32Array, engine: Engine): void {
+  /** starts[j] = first event of command j, starts[k] = n. Returns null, or why the events
+   *  cannot be split per command (engine contract broken). */
+  private split(ev: Uint8Array, n: number, k: number, starts: Int32Array, engine: Engine): string | null {
     if (n > 0 && !isOutcomeType(ev[0]!)) {
-      throw new Error(`${engine.implementation} engine's first event is not an outcome in a routed batch`);
+      return `${engine.implementation} engine's first event is not an outcome in a routed batch`;
     }
     let j = 0;
     for (let i = 0; i < n; i++) {
@@ -657,9 +678,32 @@ export class ShardMigrator {
       j++;
     }
     if (j !== k) {
-      throw new Error(`${engine.implementation} engine returned ${j} command outcomes for ${k} commands (${n} events) in a routed batch`);
+      return `${engine.implementation} engine returned ${j} command outcomes for ${k} commands (${n} events) in a routed batch`;
     }
     starts[k] = n;
+    return null;
+  }
+
+  /**
+   * Engine `e` broke the contract for this batch (`ke` commands). If it owns any of them
+   * (a cut-over book, a book it never gave away, an unknown-book reject of the primary)
+   * there is no other copy to serve: throw, as the single-engine path does (the pool marks
+   * the shard down). Otherwise every book that shadowed into it this batch trips the breaker
+   * (its commands' events then come from their owners in the merge; e's events are unused).
+   */
+  private engineBroken(e: number, error: string, ke: number, batch: Uint8Array, k: number, token: number): void {
+    if (ke - this.shadowIn(e) > 0) {
+      this.inRun = false;
+      throw new Error(error);
+    }
+    const books = this.batchBooks;
+    for (let a = 0; a < books.length; a++) {
+      const m = books[a]!;
+      if (!m.shadow || m.owner === e || m.inBatch === 0) continue;
+      let c = 0;
+      while (c < k && (batch[c * CMD_SIZE + CmdOff.book]! | (batch[c * CMD_SIZE + CmdOff.book + 1]! << 8)) !== m.book) c++;
+      this.trip(m, (token + c) >>> 0, -1, -1, -1, -1, '', '', false, error);
+    }
   }
 
   /** Byte-compare the source's and the target's events of one command; on a difference,
@@ -711,15 +755,17 @@ export class ShardMigrator {
   }
 
   private trip(m: BookMigration, token: number, evOffset: number, byteOffset: number, sN: number, tN: number,
-    sHex: string, tHex: string, injected: boolean): void {
+    sHex: string, tHex: string, injected: boolean, engineError: string | null = null): void {
     const rec: MismatchRecord = {
       at: new Date().toISOString(), command_index: m.compared, token, event_offset: evOffset, byte_offset: byteOffset,
       source_events: sN, target_events: tN, source_event_hex: sHex, target_event_hex: tHex, injected,
+      engine_error: engineError,
     };
     m.mismatches++;
     m.mismatchesTotal++;
     m.lastMismatch = rec;
     this.onEvent?.({ kind: 'mismatch', pair: m.symbol, book: m.book, mismatch: rec });
-    this.rollBack(m, injected ? 'mismatch (injected test fault)' : 'mismatch');
+    this.rollBack(m, injected ? 'mismatch (injected test fault)'
+      : engineError !== null ? 'target engine broke the engine contract (see last_mismatch.engine_error)' : 'mismatch');
   }
 }
