@@ -20,9 +20,15 @@
  *   second at 100k/s (100k x mix, then tick())             includes the 1 s tick's own cost,
  *                                                          so work moved to tick() is counted
  *   scrape /metrics (prometheusText)                       reader cost, per scrape (us)
+ *   shard second: snapshot + ingestShard                   a shard's 1 s metrics message after
+ *                                                          2,500 engine batches (recorded in
+ *                                                          beforeEach, untimed): the shard's
+ *                                                          snapshot and the hub's ingest, per call
+ *   apiMetrics (/api/metrics body)                         reader cost, per call
  */
 import { Bench } from 'tinybench';
 import { MetricsHub } from '../src/metrics/hub.js';
+import { ShardMetrics } from '../src/metrics/shard.js';
 import { Prng } from './lib/prng.js';
 
 export const CALLS = 10_000;
@@ -113,6 +119,9 @@ export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promis
         }
       });
   }
+  // Engine time per batch (ns), 3-43 µs: a shard's recordBatch input.
+  const engNs = Float64Array.from({ length: N }, () => 3000 + Math.floor(r() * 40_000));
+  const shard = new ShardMetrics(0, symbols);
   // Longer iterations (100k orders + one tick each): a separate Bench with fewer samples.
   const second = new Bench({ time: opts.timeMs ?? 700, warmupTime: 150, iterations: 5 });
   second
@@ -127,12 +136,25 @@ export async function runMetricsHubBench(opts: { timeMs?: number } = {}): Promis
     })
     .add('scrape /metrics (prometheusText)', async () => {
       sink += (await hub.prometheusText()).length;
+    })
+    .add('shard second: snapshot + ingestShard', () => {
+      sink += hub.ingestShard(0, shard.snapshot()) ? 1 : 0;
+    }, {
+      beforeEach: () => {
+        for (let b = 0; b < 2500; b++) shard.recordBatch(engNs[b % N]!, 40);
+      },
+    })
+    .add('apiMetrics (/api/metrics body)', () => {
+      sink += (hub.apiMetrics() as { order_count: number }).order_count;
     });
   await bench.run();
   await second.run();
   hub.close();
   if (sink === -1) console.log(sink); // keep results observable
-  const perCall: Record<string, number> = { 'second at 100k/s (100k x mix + tick)': SECOND_ORDERS, 'scrape /metrics (prometheusText)': 1 };
+  const perCall: Record<string, number> = {
+    'second at 100k/s (100k x mix + tick)': SECOND_ORDERS, 'scrape /metrics (prometheusText)': 1,
+    'shard second: snapshot + ingestShard': 1, 'apiMetrics (/api/metrics body)': 1,
+  };
   return [...bench.tasks, ...second.tasks].map((t) => {
     const lat = t.result?.latency;
     const calls = perCall[t.name] ?? N;
