@@ -113,6 +113,55 @@ step chaos-halt "curl -s -X POST $B/admin/trading/halt | jq -e . && test \"\$(cu
 step chaos-maintenance "curl -s -X POST $B/admin/maintenance/enable -d '{\"reason\":\"lab 2.1b\"}' | jq -e '.maintenance == true' && test \"\$(curl -s -o /dev/null -w '%{http_code}' $B/health)\" = 503 && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e '.code == \"MAINTENANCE_MODE\"' && curl -s $B/metrics | grep -q '^simex_maintenance_mode 1' && curl -s -X POST $B/admin/maintenance/disable | jq -e '.maintenance == false' && curl -s -X POST $B/admin/circuit-breaker/activate-all | jq -e '.opened >= 1' && curl -s -X POST $B/admin/circuit-breaker/reset/ETHUSD | jq -e '.open == false' && curl -s $B/admin/circuit-breaker/status | jq -e '[.[] | select(.open == true) | .pair] | index(\"BTCUSD\") != null and index(\"ETHUSD\") == null' && curl -s $B/health | jq -e '.status == \"degraded\"' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_ETH\" | jq -e '.status != null' && curl -s -X POST $B/admin/circuit-breaker/reset-all >/dev/null && curl -s $B/admin/circuit-breaker/status | jq -e '[.[] | select(.open == true)] | length == 0'"
 # Lab 2.1c: the chaos flag file and the operator CLI (polls: the server checks the file every 1 s).
 step chaos-flag-file "echo 'error_rate=1' > \$WORK/chaos.flag && for i in \$(seq 50); do curl -s $B/health | jq -e '.chaos.flag.active' >/dev/null && break; sleep 0.2; done && curl -s $B/health | jq -e '.services.chaos == \"active\" and .chaos.flag.settings.error_rate == 1' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e '.code == \"CHAOS_INJECTED\"' && node bin/simex.js ops investigate-failures --limit 3 --url $B | tee /dev/stderr | grep -qE 'rest +new +BTCUSD +128 +CHAOS_INJECTED' && curl -s $B/metrics | grep -q '^simex_chaos_flag_active 1' && rm \$WORK/chaos.flag && for i in \$(seq 50); do curl -s $B/health | jq -e '.chaos.flag.active == false' >/dev/null && break; sleep 0.2; done && node bin/simex.js ops status --url $B | grep -E '^chaos: +inactive' && curl -s -X POST $B/api/orders -H 'content-type: application/json' -d \"\$ORDER_BTC\" | jq -e '.status != null'"
+# Lab 2.1d: live engine migration (seed 004) — ramp 10 -> 50 -> 100 and cut-over (BTCUSD),
+# the breaker drill (ETHUSD: forced divergence -> rolled_back, one warn line), emergency-stop
+# (ADAUSD), BTCUSD moved back. Load comes from loadgen (this server runs no simulator); a
+# shard checks the verification window at the end of a drained batch and /metrics reads the
+# shards' ~1 s reports, so both are polled. Leaves every pair on its native engine.
+migration_check() {
+  row() { curl -s "$B/admin/migration/status" | jq -c --arg p "$1" '.[] | select(.pair == $p)'; }
+  # expect PAIR FILTER: the pair's status row satisfies FILTER within 10 s
+  expect() { local i; for i in $(seq 50); do row "$1" | jq -e "$2" >/dev/null && return 0; sleep 0.2; done; echo "status of $1 never matched $2: $(row "$1")"; return 1; }
+  prom() { local i; for i in $(seq 50); do curl -s "$B/metrics" | grep -qxF "$1" && return 0; sleep 0.2; done; echo "/metrics never had: $1"; curl -s "$B/metrics" | grep '^simex_migration_'; return 1; }
+  load() {
+    node bin/simex.js loadgen --port "$S_PORT" --rate 1000 --duration "$2" --symbols "$1" --json > "$WORK/mig-load.json" || { echo "loadgen $1 failed"; return 1; }
+    # every order answered, none by an error or a timeout: clients never see the shadow
+    jq -e '.counters.acked > 0 and .counters.errors == 0 and .counters.timeouts == 0 and .counters.systemRejects == 0' "$WORK/mig-load.json" >/dev/null \
+      || { echo "loadgen $1: $(jq -c .counters "$WORK/mig-load.json")"; return 1; }
+  }
+  pct() { curl -s -X POST "$B/admin/migration/percentage" -d "$1"; }
+  curl -s "$B/admin/migration/status" | jq -e 'length == 3 and all(.[]; .state == "not_migrating" and .engine == "native")' || return 1
+  pct '{"pair":"BTCUSD","percentage":10}' | jq -e '.changed and (.pairs[0] | .state == "shadowing" and .current_percentage == 10 and .source_engine == "native" and .target_engine == "ts" and .migration_supported)' || return 1
+  load BTCUSD 2s || return 1
+  # 10% of the compared commands served from the target's buffer (an exact accumulator)
+  row BTCUSD | tee /dev/stderr | jq -e '.state == "shadowing" and .commands_compared >= 1000 and .mismatches == 0 and .verified_commands == 0 and (.commands_served_by_target * 10 - .commands_compared | fabs) <= 10' || return 1
+  local before; before=$(row BTCUSD | jq .commands_served_by_target)
+  pct '{"pair":"BTCUSD","percentage":50}' | jq -e '.pairs[0].current_percentage == 50' || return 1
+  load BTCUSD 1s || return 1
+  row BTCUSD | jq -e --argjson b "$before" '.state == "shadowing" and .commands_served_by_target > $b' || return 1
+  pct '{"pair":"BTCUSD","percentage":100,"verify_commands":1000}' | jq -e '.pairs[0] | .state == "shadowing" and .current_percentage == 100 and .verify_commands == 1000' || return 1
+  load BTCUSD 2s || return 1
+  expect BTCUSD '.state == "cut_over" and .engine == "ts" and .verified_commands >= 1000 and .mismatches == 0 and .cut_over_at != null' || return 1
+  grep -q '"msg":"Migration of BTCUSD cut over: the ts engine now owns the book"' "$S_LOG" || { echo 'no cut-over log line'; return 1; }
+  curl -s -X POST "$B/api/orders" -H 'content-type: application/json' -d "$ORDER_BTC" | jq -e '.status == "active" or .status == "filled" or .status == "partially_filled"' || return 1
+  # the breaker drill
+  pct '{"pair":"ETHUSD","percentage":50}' | jq -e '.pairs[0].state == "shadowing"' || return 1
+  load ETHUSD 1s || return 1
+  test "$(curl -s -o "$WORK/mig-fault.json" -w '%{http_code}' -X POST "$B/admin/test/migration/fault" -d '{"pair":"ETHUSD"}')" = 202 || { echo "fault: $(cat "$WORK/mig-fault.json")"; return 1; }
+  jq -e '.fault_armed == true and .state == "shadowing"' "$WORK/mig-fault.json" || return 1
+  load ETHUSD 1s || return 1
+  expect ETHUSD '.state == "rolled_back" and .engine == "native" and .current_percentage == 0 and .mismatches == 1 and .fault_armed == false and (.rollback_reason | test("mismatch")) and .last_mismatch.injected == true and .last_mismatch.source_event_hex != .last_mismatch.target_event_hex' || return 1
+  jq -e -n -c '[inputs | select(.level == "WARN" and (.msg | startswith("Migration mismatch on ETHUSD: circuit breaker rolled the migration back to 0%")))] | length == 1' "$S_LOG" || { echo 'not one mismatch warn line'; return 1; }
+  prom 'simex_migration_state{pair="ETHUSD",state="rolled_back"} 1' && prom 'simex_migration_mismatches{pair="ETHUSD"} 1' && prom 'simex_migration_state{pair="BTCUSD",state="cut_over"} 1' && prom 'simex_migration_percentage{pair="BTCUSD"} 100' || return 1
+  # emergency stop: rolls back what shadows (ADAUSD), leaves the cut-over pair
+  pct '{"pair":"ADAUSD","percentage":10}' | jq -e '.pairs[0].state == "shadowing"' || return 1
+  curl -s -X POST "$B/admin/migration/emergency-stop" | jq -e '.rolled_back == ["ADAUSD"] and .active_migrations == 0 and .completed_migrations == 1' || return 1
+  grep -q '"msg":"Migration emergency stop: rolled back ADAUSD to 0%"' "$S_LOG" || { echo 'no emergency-stop warn line'; return 1; }
+  pct '{"pair":"BTCUSD","percentage":0}' | jq -e '.pairs[0] | .engine == "native" and .state == "rolled_back"' || return 1
+  curl -s "$B/admin/migration/summary" | jq -e '.active_migrations == 0 and .completed_migrations == 0 and .mismatches_total == 1 and .engines == {"native": 3}'
+}
+export -f migration_check
+step chaos-migration migration_check
 if has stress-ng; then
   step chaos-cpu "node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 8s --json > \$WORK/cpu-load.json & sleep 2; stress-ng --cpu \"\$(nproc)\" --timeout 4s >/dev/null; wait; jq -e '.counters.acked > 0' \$WORK/cpu-load.json"
 else want chaos-cpu && skip chaos-cpu stress-ng; fi
