@@ -307,6 +307,8 @@ export class ShardPool {
       });
       worker.on('exit', (code) => {
         clearTimeout(timer);
+        // Migration controls this worker will never answer: answer them now, not at timeout.
+        this.failMigrationWaits(h, `shard ${h.id} went down (worker exited with code ${code}) before answering`);
         if (h.state === 'stopping' || h.state === 'stopped') {
           h.state = 'stopped';
           return;
@@ -485,7 +487,17 @@ export class ShardPool {
   }
 
   private migrationSeq = 0;
-  private readonly migrationWaits = new Map<number, { resolve: (a: MigrationAnswer) => void; timer: NodeJS.Timeout }>();
+  private readonly migrationWaits = new Map<number, { shard: number; resolve: (a: MigrationAnswer) => void; timer: NodeJS.Timeout }>();
+
+  /** Answer every control pending on `h` with SHARD_UNAVAILABLE (its worker is gone). */
+  private failMigrationWaits(h: ShardHandle, message: string): void {
+    for (const [id, w] of this.migrationWaits) {
+      if (w.shard !== h.id) continue;
+      this.migrationWaits.delete(id);
+      clearTimeout(w.timer);
+      w.resolve({ ok: false, error: { code: 'SHARD_UNAVAILABLE', message, status: 503 } });
+    }
+  }
 
   /**
    * Live engine migration control (src/shard/migration.ts) on one shard. Worker mode: one
@@ -518,7 +530,7 @@ export class ShardPool {
         this.migrationWaits.delete(id);
         resolve({ ok: false, error: { code: 'SHARD_UNAVAILABLE', message: `shard ${shard} did not answer within ${timeoutMs} ms`, status: 503 } });
       }, timeoutMs);
-      this.migrationWaits.set(id, { resolve, timer });
+      this.migrationWaits.set(id, { shard, resolve, timer });
       h.worker.postMessage({ type: 'migration', id, req } satisfies MainToShard);
     });
   }
