@@ -167,6 +167,9 @@ export interface RestOrder {
  * record was updated from an engine event (accounts/balances.ts OrderHold).
  */
 export interface RestOrderOwner {
+  /** Engine owner id of the order's commands (NEW, CANCEL, AMEND): the account's, so
+   *  self-trade prevention applies between its own orders only (anonymous REST: 1). */
+  readonly engineOwner: number;
   /** `rec` took a fill of `qty` at `price` (book units); rec.filled/leaves/status are updated. */
   onFill(rec: RestOrder, price: number, qty: number): void;
   /** `rec` was cancelled, rejected, amended or decremented (its record already says so). */

@@ -518,7 +518,8 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     const c: RestReq = {
       op, rec, res, state: st, reject: 0, done, answered: false, t: clock, prev: null, next: null, finish, qty, price,
     };
-    const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, 1, orderId, price, qty, Origin.REST, c, 0,
+    const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, rec.owner === null ? 1 : rec.owner.engineOwner,
+      orderId, price, qty, Origin.REST, c, 0,
       TIME_ORIGIN + performance.now());
     if (r !== 0) {
       c.answered = true;

@@ -39,7 +39,9 @@ export class Account {
   /** Newest last; at most RECENT_ORDERS_KEPT (the REST records, live state). */
   readonly recent: RestOrder[] = [];
 
-  constructor(readonly userId: string, readonly assets: AssetTable) {
+  /** `engineOwner`: the engine owner id its orders carry (STP, CANCEL/AMEND ownership):
+   *  UserStore gives each account its own (ENGINE_OWNER_BASE + n); 1 = the anonymous REST owner. */
+  constructor(readonly userId: string, readonly assets: AssetTable, readonly engineOwner = 1) {
     this.total = assets.assets.map(() => 0n);
     this.reserved = assets.assets.map(() => 0n);
   }
@@ -89,12 +91,15 @@ export class OrderHold implements RestOrderOwner {
   private floor = 0n;
   private amending = 0;
   readonly spend: AssetInfo;
+  /** RestOrderOwner.engineOwner: the account's (self-trade prevention is per account). */
+  readonly engineOwner: number;
 
   constructor(readonly account: Account, readonly pair: PairInfo, readonly side: number,
     private readonly ledger: Ledger,
     /** Resolves when `authorization` carries a valid token of this account (cancel/amend). */
     readonly authorize: (authorization: string) => Promise<void>) {
     this.spend = side === Side.BUY ? pair.quote : pair.base;
+    this.engineOwner = account.engineOwner;
   }
 
   /** Hold for `leaves` at `price` (units of the order's book). */

@@ -12,6 +12,14 @@ import { Account } from './balances.js';
 import type { AssetTable } from './assets.js';
 
 export const MAX_USERS = 100_000;
+/**
+ * Engine owner ids of the accounts: ENGINE_OWNER_BASE + n (n = 0, 1, ... in registration
+ * order, < MAX_USERS), so self-trade prevention and the engine's CANCEL/AMEND ownership
+ * check are per account. Anonymous REST orders keep owner 1; binary sessions use the u32
+ * their LOGIN names (a binary client choosing an id in [2^30, 2^30 + MAX_USERS) shares STP
+ * with that account: do not).
+ */
+export const ENGINE_OWNER_BASE = 2 ** 30;
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
@@ -31,6 +39,7 @@ export class UserStore {
   /** Names being registered (hashing is asynchronous): a second register of the same name
    *  meanwhile gets 409 too. */
   private readonly pending = new Set<string>();
+  private nextOwner = ENGINE_OWNER_BASE;
 
   constructor(private readonly assets: AssetTable) {}
 
@@ -78,7 +87,7 @@ export class UserStore {
     const k = name.toLowerCase();
     this.pending.delete(k);
     const id = randomUUID();
-    const u: User = { id, username: name, passwordHash, createdAt: new Date(now).toISOString(), account: new Account(id, this.assets) };
+    const u: User = { id, username: name, passwordHash, createdAt: new Date(now).toISOString(), account: new Account(id, this.assets, this.nextOwner++) };
     this.byName.set(k, u);
     this.byId.set(id, u);
     return u;
