@@ -224,8 +224,11 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
     const rows = (await collect()).filter((r) => targets.some((b) => b.symbol === r.pair));
     logger.info({ pairs: targets.map((b) => b.symbol), percentage: pct, verify_commands: verifyCommands, changed, errors: errors.length },
       'Migration percentage set');
+    // Measured: the pairs' common current percentage, null when they differ (a pair refused
+    // or cut over); never the requested value.
+    const current = new Set(rows.map((r) => r.current_percentage));
     sendJson(res, st, 200, {
-      pairs: rows, percentage: pct, current_percentage: rows.length === 1 ? rows[0]!.current_percentage : pct,
+      pairs: rows, percentage: pct, current_percentage: current.size === 1 ? rows[0]!.current_percentage : null,
       changed: changed.length > 0, changed_pairs: changed, ...(errors.length > 0 ? { errors } : {}),
     });
   }));
