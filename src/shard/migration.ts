@@ -242,6 +242,13 @@ export class ShardMigrator {
   /** Inside `run` (engine event buffers in use): drops wait in pendingDrops (book, engine). */
   private inRun = false;
   private readonly pendingDrops: number[] = [];
+  /** Per engine (index) this batch's events, their Int32 views and per-command starts. */
+  private readonly evs: Uint8Array[];
+  private readonly evw: Int32Array[];
+  private readonly starts: Int32Array[];
+  /** Int32 views over [engine 0 events, engine 1 events, the batch], reused while the
+   *  underlying buffer is the same (an engine replaces it only when it grows). */
+  private readonly wcache: Int32Array[];
   /** Books shadowing at the start of the current routed batch (scratch). */
   private readonly batchBooks: BookMigration[] = [];
   /** The last routed batch: merged events (valid until the next call) and engine time (ns). */
@@ -266,11 +273,26 @@ export class ShardMigrator {
     this.sub1w = words(this.sub1);
     this.starts0 = new Int32Array(maxBatch + 1);
     this.starts1 = new Int32Array(maxBatch + 1);
+    this.evs = [this.noEvents, this.noEvents];
+    this.evw = [words(this.noEvents), words(this.noEvents)];
+    this.starts = [this.starts0, this.starts1];
+    this.wcache = [this.evw[0]!, this.evw[1]!, this.evw[0]!];
+  }
+
+  /** Int32 view over `u8` (4-aligned), cached in slot `i`: no allocation per batch. */
+  private wordsOf(i: number, u8: Uint8Array): Int32Array {
+    const c = this.wcache[i]!;
+    if (c.buffer === u8.buffer && c.byteOffset === u8.byteOffset && c.length >= u8.byteLength >> 2) return c;
+    const w = words(u8);
+    this.wcache[i] = w;
+    return w;
   }
 
   /** The routed path is needed: some book shadows or is owned by the other engine. */
   get needed(): boolean {
-    return this.active.length > 0 || this.marks.some((m) => m.owner !== 0);
+    if (this.active.length > 0) return true;
+    for (let b = 0; b < this.marks.length; b++) if (this.marks[b]!.owner !== 0) return true;
+    return false;
   }
 
   /** The merged events of the last `run` (valid until the next `run`). */
@@ -513,7 +535,7 @@ export class ShardMigrator {
         shadowed++;
       }
     }
-    const bw = k0 === k && k1 === k ? null : words(batch);
+    const bw = k0 === k && k1 === k ? null : this.wordsOf(2, batch);
     if (k0 !== k && k0 > 0) this.gather(bw!, idx0, this.sub0w, k);
     if (k1 !== k && k1 > 0) this.gather(bw!, idx1, this.sub1w, k);
     const e0 = this.engines[0];
@@ -539,9 +561,13 @@ export class ShardMigrator {
     if (k1 > 0) err1 ??= this.split(ev1, n1, k1, this.starts1, e1!);
     if (err0 !== null) this.engineBroken(0, err0, k0, batch, k, token);
     if (err1 !== null) this.engineBroken(1, err1, k1, batch, k, token);
-    const evs = [ev0, ev1];
-    const evw = [words(ev0), words(ev1)];
-    const starts = [this.starts0, this.starts1];
+    const evs = this.evs;
+    evs[0] = ev0;
+    evs[1] = ev1;
+    const evw = this.evw;
+    evw[0] = this.wordsOf(0, ev0);
+    evw[1] = this.wordsOf(1, ev1);
+    const starts = this.starts;
     if (this.out.length < (n0 + n1) * EVT_SIZE) {
       this.out = new Uint8Array(Math.max((n0 + n1) * EVT_SIZE, this.out.length * 2));
     }
