@@ -62,7 +62,7 @@ export LOAD_RATE=${LOAD_RATE:-3000}
 
 # ----------------------------------------------------------------------------- path 1
 if want obs- || want chaos- || [[ $only == obs* || $only == chaos* ]]; then
-start_server S DEBUG_ENDPOINTS=1 SIMEX_TEST_ROUTES=true SHARDS=2 ENGINE=native CHAOS_FLAG_FILE="$WORK/chaos.flag" || exit 1
+start_server S DEBUG_ENDPOINTS=1 SIMEX_TEST_ROUTES=true SHARDS=2 ENGINE=native CHAOS_FLAG_FILE="$WORK/chaos.flag" AUDIT_LOG_FILE="$WORK/audit.log" || exit 1
 B="http://127.0.0.1:$S_PORT"
 export B S_PORT S_PID S_LOG WORK ROOT
 
@@ -103,6 +103,31 @@ if has go; then
 else want obs-pprof && skip obs-pprof "go (golang-go)"; fi
 step obs-flamegraph-heap "out=\$(scripts/generate-flamegraph.sh heap 2 $S_PORT --out \$WORK/fg-heap) && test \"\$(echo \"\$out\" | tail -n1)\" = \$WORK/fg-heap/heap.svg && test -s \$WORK/fg-heap/main.heapsnapshot"
 step obs-logs "jq -c 'select(.level == \"WARN\" or .level == \"ERROR\")' $S_LOG >/dev/null && jq -r '.msg' $S_LOG | sort | uniq -c | sort -rn | head | grep -q 'HTTP server listening'"
+# Lab 1.6: bad REST orders in the failure ring (simex ops investigate-failures, with their HTTP
+# status and code), and the accounts' security events in AUDIT_LOG_FILE only, never in the
+# application log.
+failures_audit_check() {
+  local body out
+  for body in '{"symbol":"DOGEUSD","side":"buy","price":1,"quantity":1}' '{"symbol":"BTCUSD","side":"up","price":50000,"quantity":0.01}' '{"symbol":"BTCUSD","side":"buy","price":50000}'; do
+    curl -s -X POST "$B/api/orders" -H 'content-type: application/json' -d "$body" | jq -e '.code != null and .error != null' >/dev/null || { echo "not a 4xx {error, code}: $body"; return 1; }
+  done
+  out=$(node bin/simex.js ops investigate-failures --limit 3 --url "$B") || return 1
+  echo "$out"
+  grep -qE 'rest +new +BTCUSD +HTTP 400 +MISSING_FIELD +field quantity' <<<"$out" && grep -qE 'rest +new +- +HTTP 404 +UNKNOWN_SYMBOL' <<<"$out" \
+    && grep -qE 'rest +new +BTCUSD +HTTP 400 +BAD_SIDE +field side' <<<"$out" || { echo 'the three rejects are not the most recent failures'; return 1; }
+  local cred='{"username":"lab16","password":"correct-horse-battery"}' token
+  test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$B/api/auth/register" -H 'Content-Type: application/json' -d "$cred")" = 201 || return 1
+  test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$B/api/auth/login" -H 'Content-Type: application/json' -d '{"username":"lab16","password":"wrong-password-123"}')" = 401 || return 1
+  token=$(curl -s -X POST "$B/api/auth/login" -H 'Content-Type: application/json' -d "$cred" | jq -r .access_token)
+  curl -s -X POST "$B/api/auth/logout" -H "Authorization: Bearer $token" | jq -e '.logged_out == true' || return 1
+  jq -e -s -c '[.[] | .event] == ["register", "login_failure", "login_success", "token_issued", "logout"] and all(.[]; .service == "audit" and .log_type == "audit")' "$WORK/audit.log" \
+    || { echo "audit log: $(cat "$WORK/audit.log")"; return 1; }
+  ! grep -qF -e 'correct-horse' -e "$token" "$WORK/audit.log" || { echo 'a password or token in the audit log'; return 1; }
+  jq -e -n '[inputs | select(.log_type == "audit" or .service == "audit")] | length == 0' "$S_LOG" || { echo 'audit lines in the application log'; return 1; }
+  curl -s "$B/metrics" | grep -qxF 'simex_auth_events_total{event="login_failure"} 1' && curl -s "$B/metrics" | grep -qxF 'simex_accounts 1' || { echo 'auth metrics'; return 1; }
+}
+export -f failures_audit_check
+step obs-failures-audit failures_audit_check
 
 # ----------------------------------------------------------------------------- path 2
 step chaos-steady "curl -s $B/health | jq -e -r '.status == \"healthy\" or .status == \"degraded\"' && curl -s $B/api/symbols | jq -e -r '.symbols[] | \"\(.symbol) shard \(.shard) \(.status)\"' && node bin/simex.js loadgen --port $S_PORT --rate 2000 --duration 3s --json | jq -e '{achieved: .achieved_rate, p99_us: .latency_us.corrected.p99, rejected: .counters.rejected, errors: .counters.errors} | .achieved > 0'"
