@@ -69,8 +69,10 @@ export interface RouteDeps {
 /** `authorization` as bytes for req.getHeader (no string conversion per call). */
 const AUTHORIZATION = new Uint8Array(Buffer.from('authorization', 'latin1'));
 
-/** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. */
-const REST_TIMEOUT_S = 10;
+/** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. Env
+ *  REST_TIMEOUT_S (whole seconds >= 1, read once) exists for tests that need a command to
+ *  time out and still execute later (the chaos latency fault holds at most 5 s). */
+const REST_TIMEOUT_S = Math.max(1, Math.floor(Number(process.env.REST_TIMEOUT_S) || 10));
 
 /** Audit lines wait at most this long before their batch is written. */
 const AUDIT_FLUSH_MS = 5;
@@ -312,6 +314,9 @@ interface RestReq extends RestCtx {
   prev: RestReq | null;
   next: RestReq | null;
   finish: (c: RestReq) => void;
+  /** Answered 503 by the timeout sweep while the command was still queued for its shard:
+   *  the exchange's real completion comes later and goes to lateDone. */
+  timedOut: boolean;
   /** NEW: requested quantity/price (units) for the audit line. */
   qty: number;
   price: number;
@@ -490,6 +495,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     while (head !== null && clock - head.t > REST_TIMEOUT_S) {
       const c = head;
       c.reject = EdgeReason.SHARD_UNAVAILABLE;
+      c.timedOut = true;
       c.done(c); // unlinks c
       if (head === c) unlink(c); // done() already answered (cannot happen): never spin
     }
@@ -499,7 +505,10 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   /** The exchange's completion callback for every REST command: runs `finish` exactly once. */
   const done = (ctx: RestCtx): void => {
     const c = ctx as RestReq;
-    if (c.answered) return;
+    if (c.answered) {
+      if (c.timedOut) lateDone(c);
+      return;
+    }
     c.answered = true;
     unlink(c);
     deps.inflight.n--;
@@ -511,12 +520,36 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     }
   };
 
+  /**
+   * The real completion of a command the sweep answered 503 (it was still queued: a stalled
+   * shard, a held command): executed, rejected by the engine, or failed with its shard. The
+   * 503 kept the record's leaves and the account's hold (the command could still execute);
+   * now both follow what happened: a NEW that executed is live (its events already updated
+   * the record), one that did not is rejected and releases its funds; an AMEND's hold
+   * returns to what the order needs (OrderHold.amendDone). At most once per command.
+   */
+  const lateDone = (c: RestReq): void => {
+    c.timedOut = false;
+    const rec = c.rec;
+    if (c.op === 'new') {
+      if (c.reject !== 0) {
+        rec.status = 'rejected';
+        rec.rejectReason = c.reject;
+        rec.leaves = 0;
+      } else rec.rejectReason = 0;
+      if (rec.owner !== null) rec.owner.onUpdate(rec);
+    } else if (c.op === 'amend' && rec.owner !== null) rec.owner.amendDone(rec);
+    logger.warn({ order_id: rec.id, op: c.op, outcome: c.reject === 0 ? 'executed' : reasonName(c.reject), status: rec.status },
+      'REST command completed after its 503 timeout answer');
+  };
+
   /** Submit a REST command; `finish` runs once with the outcome (exactly once). */
   const submitRest = (res: HttpResponse, st: ResponseState, op: RestCtx['op'], rec: RestOrder, cmd: number,
     side: number, ordType: number, tif: number, flags: number, stp: number, orderId: number, price: number,
     qty: number, finish: (ctx: RestReq) => void): void => {
     const c: RestReq = {
-      op, rec, res, state: st, reject: 0, done, answered: false, t: clock, prev: null, next: null, finish, qty, price,
+      op, rec, res, state: st, reject: 0, done, answered: false, t: clock, prev: null, next: null, finish, timedOut: false,
+      qty, price,
     };
     const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, rec.owner === null ? 1 : rec.owner.engineOwner,
       orderId, price, qty, Origin.REST, c, 0,
@@ -542,8 +575,11 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     if (c.reject) {
       rec.status = 'rejected';
       rec.rejectReason = c.reject;
-      rec.leaves = 0;
-      if (rec.owner !== null) rec.owner.onUpdate(rec); // releases the account's funds
+      // A timeout keeps leaves and the account's hold: the command may still execute (lateDone).
+      if (!c.timedOut) {
+        rec.leaves = 0;
+        if (rec.owner !== null) rec.owner.onUpdate(rec); // releases the account's funds
+      }
       const name = reasonName(c.reject);
       const status = c.reject >= 100 ? edgeStatus(c.reject) : 422;
       audit.rejected(rec.id, b.symbol, name);
@@ -870,7 +906,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     if (owner !== null) owner.beforeAmend(rec, price, leaves); // 400 INSUFFICIENT_BALANCE
     try {
       submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
-        if (owner !== null) owner.amendDone(rec);
+        if (owner !== null && !c.timedOut) owner.amendDone(rec); // timed out: lateDone does
         if (c.reject) {
           const name = reasonName(c.reject);
           sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 422, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });

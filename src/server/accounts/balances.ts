@@ -18,9 +18,11 @@
  * The race: a buy amended UP (price or quantity) reserves the new amount before the amend
  * reaches the book; a fill landing in between settles at once while the amended leaves are
  * the engine's (absolute) new leaves, so `available` can end below zero by at most that
- * fill's cost. Likewise a REST command the edge gave up on (10 s shard stall, answered 503,
- * funds released) that the shard executes later still settles. Both cases are settled
- * exactly (the trade did happen) and logged at error as "account overdrawn".
+ * fill's cost. That case is settled exactly (the trade did happen) and logged at error as
+ * "account overdrawn". A REST command the edge gave up on (answered 503 after
+ * REST_TIMEOUT_S, still queued for its shard) keeps its hold until the shard's real
+ * completion (routes.ts lateDone): executed -> settled like any order, rejected or its
+ * shard died -> released; so it can no longer overdraw.
  *
  * Threading: main thread only (the exchange's event handlers and the routes).
  */
