@@ -6,74 +6,14 @@
 // event byte and the final L3 snapshots. Both directions (native -> ts, ts -> native) when
 // the addon is built; without it, ts -> native must answer ENGINE_UNAVAILABLE.
 import { describe, expect, it } from 'vitest';
-import { ShardCore } from '../../src/shard/core.js';
-import { MigrationError, type MigrationRequest, type PairMigrationStatus } from '../../src/shard/migration.js';
-import { RingConsumer, RingProducer, createRingBuffer } from '../../src/shard/ring.js';
-import { IN_CMD, IN_CMD_BYTES, InOff, OutOff, OUT_HEADER_BYTES } from '../../src/shard/types.js';
+import { MigrationError } from '../../src/shard/migration.js';
 import { CommandWriter } from '../../src/engine/codec.js';
-import { CMD_SIZE, EVT_SIZE, EventType, OrdType, Side, Tif } from '../../src/engine/layout.js';
-import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
+import { EVT_SIZE, OrdType, Side, Tif } from '../../src/engine/layout.js';
 import { loadNativeEngine } from '../../src/engine/native.js';
+import { BOOKS, Harness } from './fixtures/migration-harness.js';
 
 const NATIVE = loadNativeEngine().ok;
-const BOOKS = DEFAULT_INSTRUMENTS;
 const P = 0; // BTCUSD, the migrating book
-
-/** A ShardCore with its rings, fed and read like the pool does. */
-class Harness {
-  readonly core: ShardCore;
-  private readonly prod: RingProducer;
-  private readonly cons: RingConsumer;
-  private token = 0;
-  /** Every event emitted, in order (the client-visible output). */
-  readonly out: number[] = [];
-  /** Outcome events seen (= commands completed). */
-  outcomes = 0;
-  events: { kind: string; [k: string]: unknown }[] = [];
-
-  constructor(kind: string) {
-    const inSab = createRingBuffer(1 << 20);
-    const outSab = createRingBuffer(1 << 23);
-    this.core = new ShardCore(0, BOOKS, kind, inSab, outSab);
-    this.core.onMigrationEvent = (e) => this.events.push(e as never);
-    this.prod = new RingProducer(inSab);
-    this.cons = new RingConsumer(outSab);
-  }
-
-  /** Run commands [from, to) of `cmds`, in ring batches of up to 2000 (several drains). */
-  feed(cmds: Uint8Array, from: number, to: number): void {
-    for (let i = from; i < to;) {
-      const end = Math.min(to, i + 2000);
-      for (; i < end; i++) {
-        const off = this.prod.reserve(IN_CMD, IN_CMD_BYTES);
-        if (off < 0) throw new Error('inbound ring full');
-        this.prod.u8.set(cmds.subarray(i * CMD_SIZE, (i + 1) * CMD_SIZE), off + InOff.cmd);
-        this.prod.dv.setUint32(off + InOff.token, this.token++, true);
-      }
-      this.prod.publish();
-      this.core.drain();
-      this.cons.poll((_k, off) => {
-        const dv = this.cons.dv;
-        const n = dv.getUint32(off + OutOff.nEvents, true);
-        const ev0 = off + OUT_HEADER_BYTES;
-        for (let e = 0; e < n; e++) {
-          const t = this.cons.u8[ev0 + e * EVT_SIZE]!;
-          if (t === EventType.ACCEPTED || t === EventType.REJECTED) this.outcomes++;
-        }
-        for (let b = 0; b < n * EVT_SIZE; b++) this.out.push(this.cons.u8[ev0 + b]!);
-      });
-    }
-    expect(this.outcomes).toBe(this.token);
-  }
-
-  mig(req: MigrationRequest): PairMigrationStatus {
-    return this.core.migrationControl(req).rows[P]!;
-  }
-
-  snapshot(book: number): string {
-    return Buffer.from(this.core.bookEngine[book]!.snapshot(book)).toString('hex');
-  }
-}
 
 /** Seeded mixed stream over the three books: resting limits, crossing IOCs and markets,
  *  cancels and amends of (possibly gone) orders, mass cancels. */

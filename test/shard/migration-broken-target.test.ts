@@ -7,50 +7,13 @@
 // Only when the broken engine also OWNS commands of the batch (a cut-over book) is there no
 // source to fall back to: then the shard fails as the single-engine path does.
 import { describe, expect, it } from 'vitest';
-import { ShardCore } from '../../src/shard/core.js';
 import type { Engine } from '../../src/engine/types.js';
-import { RingConsumer, RingProducer, createRingBuffer } from '../../src/shard/ring.js';
-import { IN_CMD, IN_CMD_BYTES, InOff, OutOff, OUT_HEADER_BYTES } from '../../src/shard/types.js';
 import { CommandWriter } from '../../src/engine/codec.js';
-import { CMD_SIZE, EVT_SIZE, EventType, Side } from '../../src/engine/layout.js';
-import { DEFAULT_INSTRUMENTS } from '../../src/engine/instruments.js';
+import { EVT_SIZE, EventType, Side } from '../../src/engine/layout.js';
 import { loadNativeEngine } from '../../src/engine/native.js';
+import { BOOKS, Harness } from './fixtures/migration-harness.js';
 
 const NATIVE = loadNativeEngine().ok;
-const BOOKS = DEFAULT_INSTRUMENTS;
-
-class Harness {
-  readonly core: ShardCore;
-  private readonly prod: RingProducer;
-  private readonly cons: RingConsumer;
-  private token = 0;
-  readonly out: number[] = [];
-  events: { kind: string; [k: string]: unknown }[] = [];
-  constructor(kind: string) {
-    const inSab = createRingBuffer(1 << 20);
-    const outSab = createRingBuffer(1 << 22);
-    this.core = new ShardCore(0, BOOKS, kind, inSab, outSab);
-    this.core.onMigrationEvent = (e) => this.events.push(e as never);
-    this.prod = new RingProducer(inSab);
-    this.cons = new RingConsumer(outSab);
-  }
-  feed(cmds: Uint8Array, from: number, to: number): void {
-    for (let i = from; i < to; i++) {
-      const off = this.prod.reserve(IN_CMD, IN_CMD_BYTES);
-      this.prod.u8.set(cmds.subarray(i * CMD_SIZE, (i + 1) * CMD_SIZE), off + InOff.cmd);
-      this.prod.dv.setUint32(off + InOff.token, this.token++, true);
-    }
-    this.prod.publish();
-    this.core.drain();
-    this.cons.poll((_k, off) => {
-      const n = this.cons.dv.getUint32(off + OutOff.nEvents, true);
-      for (let b = 0; b < n * EVT_SIZE; b++) this.out.push(this.cons.u8[off + OUT_HEADER_BYTES + b]!);
-    });
-  }
-  snapshot(book: number): string {
-    return Buffer.from(this.core.bookEngine[book]!.snapshot(book)).toString('hex');
-  }
-}
 
 function stream(n: number): Uint8Array {
   const w = new CommandWriter(n);
