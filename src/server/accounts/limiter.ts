@@ -6,12 +6,15 @@
  *
  * Cost: one Map lookup and a few float operations per request of a limited scope; a
  * disabled limiter (rps 0) is never consulted (callers check `enabled`). Memory: buckets
- * idle long enough to be full again are dropped when the map passes MAX_BUCKETS (a full
- * bucket is the same as no bucket).
+ * idle long enough to be full again are dropped when the map reaches MAX_BUCKETS (a full
+ * bucket is the same as no bucket), then the oldest-created down to 90 % (one scan per
+ * MAX_BUCKETS / 10 new keys at most).
  *
  * The clock is injected (ms, monotonic in production: performance.now) so tests can step it.
  */
 export const MAX_BUCKETS = 100_000;
+/** What a full map is brought down to (prune, then the oldest-created): 90 %. */
+const PRUNE_TARGET = MAX_BUCKETS - MAX_BUCKETS / 10;
 
 interface Bucket {
   tokens: number;
@@ -52,9 +55,17 @@ export class TokenBucketLimiter {
     if (b === undefined) {
       if (this.buckets.size >= MAX_BUCKETS) {
         this.prune(now);
-        // Every bucket busy: drop the oldest-created (Map order) so a scan is not repeated
-        // per new key.
-        if (this.buckets.size >= MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
+        // Still above PRUNE_TARGET (busy buckets): drop the oldest-created (Map order) down to
+        // it, so the next O(n) scan waits for MAX_BUCKETS / 10 new keys (amortized O(10) per
+        // key) instead of running for every new key while the map is full of busy buckets.
+        // A dropped key starts again with a full bucket.
+        let drop = this.buckets.size - PRUNE_TARGET;
+        if (drop > 0) {
+          for (const k of this.buckets.keys()) {
+            this.buckets.delete(k);
+            if (--drop === 0) break;
+          }
+        }
       }
       b = { tokens: this.burst, t: now, tripped: false };
       this.buckets.set(key, b);
