@@ -49,6 +49,30 @@ describe('alert rules match ops/prometheus/simex-rules.yml', () => {
     expect(drops.expr).toContain(`[${HEALTH_THRESHOLDS.dropsWindowMs / 60_000}m])) > ${HEALTH_THRESHOLDS.dropsPerSec}`);
   });
 
+  it('SimexMigrationMismatch: the 15 min window of the rule; fires per pair within it, injected or not', () => {
+    const m = /- alert: SimexMigrationMismatch\n\s+expr: delta\(simex_migration_mismatches\[(\w+)\]\) > 0\n/.exec(rules);
+    expect(m).not.toBeNull();
+    expect(ms(m![1]!)).toBe(HEALTH_THRESHOLDS.migrationMismatchWindowMs);
+    const win = (): WindowResult => ({ startMs: 0, endMs: 1, spanS: 60, sinceStart: true, deltas: {}, agg: { seconds: 0, p95SumUs: 0, p95N: 0, maxP95Us: null, maxP99Us: null, peakOrders1s: 0, peakTrades1s: 0 } });
+    const now = 10_000_000;
+    const base: AlertInputs = {
+      nowMs: now, uptimeS: 60, window: win, ackP95Ms: null, ackP99Ms: null, latencyWindowS: 60, errorRatio: 0,
+      ordersInRateWindow: 0, rateWindowS: 10, shards: [], shardMetrics: [], steal: { share: 0, windowS: 5 },
+    };
+    const W = HEALTH_THRESHOLDS.migrationMismatchWindowMs;
+    const alerts = evaluateAlerts({
+      ...base,
+      migrations: [
+        { pair: 'BTCUSD', lastMismatchMs: null, injected: false },
+        { pair: 'ETHUSD', lastMismatchMs: now - 1000, injected: true },
+        { pair: 'ADAUSD', lastMismatchMs: now - W - 1, injected: false },
+      ],
+    }).filter((a) => a.name === 'SimexMigrationMismatch');
+    expect(alerts.map((a) => [a.labels?.pair, a.severity, a.value])).toEqual([['ETHUSD', 'ticket', 1]]);
+    expect(alerts[0]!.summary).toContain('injected');
+    expect(evaluateAlerts(base).some((a) => a.name === 'SimexMigrationMismatch')).toBe(false);
+  });
+
   it('evaluates a burn only when both windows exceed the factor; idle windows never fire', () => {
     const win = (deltas: Record<string, number>): WindowResult => ({ startMs: 0, endMs: 1, spanS: 60, sinceStart: true, deltas, agg: { seconds: 0, p95SumUs: 0, p95N: 0, maxP95Us: null, maxP99Us: null, peakOrders1s: 0, peakTrades1s: 0 } });
     const base: AlertInputs = {

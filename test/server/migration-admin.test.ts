@@ -176,6 +176,10 @@ describe.each(['worker', 'inline'])('admin migration routes (SHARD_MODE=%s)', (m
       prom = (await api(srv.base, 'GET', '/metrics')).body as string;
     }
     for (const re of want) expect(prom).toMatch(re);
+    // the in-process twin of ops/prometheus's SimexMigrationMismatch fires for ETHUSD only
+    const al = await api(srv.base, 'GET', '/admin/alerts/active');
+    const mm = (al.body.alerts as { name: string; labels?: { pair?: string } }[]).filter((a) => a.name === 'SimexMigrationMismatch');
+    expect(mm.map((a) => a.labels?.pair)).toEqual(['ETHUSD']);
     // the book answers normally afterwards (the source engine served it throughout)
     const b = await api(srv.base, 'POST', '/api/orders', { symbol: 'ETHUSD', side: 'buy', type: 'limit', quantity: 0.1, price: 3001 });
     expect(b.status).toBe(201);

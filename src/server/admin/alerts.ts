@@ -44,6 +44,8 @@ export const HEALTH_THRESHOLDS = {
   shardNotReportingForMs: 1 * M,
   noFlowForMs: 5 * M,
   dropsForMs: 10 * M,
+  /** SimexMigrationMismatch: delta(simex_migration_mismatches[15m]) > 0 (no `for:`). */
+  migrationMismatchWindowMs: 15 * M,
 } as const;
 
 interface Slo {
@@ -90,6 +92,9 @@ export interface AlertInputs {
   shards: { id: number; state: string; symbols: string[] }[];
   shardMetrics: { id: number; up: boolean; age_s: number | null }[];
   steal: { share: number | null; windowS: number };
+  /** Live engine migration per pair: when its last mismatch was recorded (epoch ms, null:
+   *  never), from the shards' last reported rows (pool.ts `migration`; ~1 s old at most). */
+  migrations?: { pair: string; lastMismatchMs: number | null; injected: boolean }[];
 }
 
 export interface Alert {
@@ -204,6 +209,18 @@ export function evaluateAlerts(i: AlertInputs): Alert[] {
       value: r4(i.errorRatio), threshold: r4(maxErr), for_s: 0, unit: 'ratio of NEW orders rejected or failed', window_s: i.rateWindowS,
       source: 'src/server/demo/scenarios.ts SLO.successRatePercent',
     });
+  }
+  for (const m of i.migrations ?? []) {
+    const age = m.lastMismatchMs === null ? Infinity : i.nowMs - m.lastMismatchMs;
+    if (age >= 0 && age <= HEALTH_THRESHOLDS.migrationMismatchWindowMs) {
+      out.push({
+        name: 'SimexMigrationMismatch', severity: 'ticket',
+        summary: `engine migration of ${m.pair} diverged${m.injected ? ' (injected by the test route)' : ''}; its circuit breaker rolled it back to 0% (GET /admin/migration/status: last_mismatch)`,
+        value: r4(age / 1000), threshold: HEALTH_THRESHOLDS.migrationMismatchWindowMs / 1000, for_s: 0,
+        unit: 's since the last mismatch', window_s: HEALTH_THRESHOLDS.migrationMismatchWindowMs / 1000,
+        source: 'ops/prometheus/simex-rules.yml (simex-migration)', labels: { pair: m.pair },
+      });
+    }
   }
   if (i.steal.share !== null && i.steal.share >= STEAL_WARN) {
     out.push({

@@ -33,7 +33,14 @@ import { CounterHistory, DAY_MS, secondAgg, type Counters, type WindowResult } f
 export interface AdminDeps {
   hub: MetricsHub | null;
   /** The shard pool's handles (ShardPool.shards) and mode. */
-  pool: { shards: readonly (WorkerLike & { symbols: string[]; implementation: string; inflight: number; commandsSubmitted: number })[]; mode: string };
+  pool: {
+    shards: readonly (WorkerLike & {
+      symbols: string[]; implementation: string; inflight: number; commandsSubmitted: number;
+      /** Last migration rows the shard reported (pool.ts), for SimexMigrationMismatch. */
+      migration?: { rows: readonly { pair: string; last_mismatch: { at: string; injected: boolean } | null }[] } | null;
+    })[];
+    mode: string;
+  };
   /** Open WebSocket connections and sessions now. */
   connections: () => Record<string, number>;
   /** Edge error counters that the hub does not hold (binary decode errors, slow consumers...). */
@@ -275,6 +282,9 @@ export class AdminMetrics {
       rateWindowS: r.window_s,
       shards: this.deps.pool.shards.map((s) => ({ id: s.id, state: s.state, symbols: s.symbols })),
       shardMetrics: hub.shardStatus(),
+      migrations: this.deps.pool.shards.flatMap((s) => (s.migration?.rows ?? []).map((r) => ({
+        pair: r.pair, lastMismatchMs: r.last_mismatch ? Date.parse(r.last_mismatch.at) : null, injected: r.last_mismatch?.injected ?? false,
+      }))),
       steal: this.resources.steal(),
     });
     return this.tracker.update(active, now);
