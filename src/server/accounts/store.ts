@@ -6,18 +6,20 @@
  * given). Password: 8-128 characters (any, counted as UTF-16 code units), never stored: only
  * its salted scrypt hash (auth.ts).
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { HttpError } from '../http.js';
 import { Account } from './balances.js';
 import type { AssetTable } from './assets.js';
 
 export const MAX_USERS = 100_000;
 /**
- * Engine owner ids of the accounts: ENGINE_OWNER_BASE + n (n = 0, 1, ... in registration
- * order, < MAX_USERS), so self-trade prevention and the engine's CANCEL/AMEND ownership
- * check are per account. Anonymous REST orders keep owner 1; binary sessions use the u32
- * their LOGIN names (a binary client choosing an id in [2^30, 2^30 + MAX_USERS) shares STP
- * with that account: do not).
+ * Engine owner ids of the accounts: unique, uniformly random in [ENGINE_OWNER_BASE, 2^31)
+ * (below 2^31: the ring stores owner | 0), so self-trade prevention and the engine's
+ * CANCEL/AMEND ownership check are per account. Random, not sequential, because a binary
+ * session names its owner id in LOGIN with no credential: a guessable id would let any
+ * binary client MASS_CANCEL that account's orders (one guess hits some account with
+ * probability accounts / 2^30, about 1e-4 at MAX_USERS; a given one 1e-9). Anonymous REST
+ * orders keep owner 1; binary clients should stay below 2^30.
  */
 export const ENGINE_OWNER_BASE = 2 ** 30;
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -39,7 +41,7 @@ export class UserStore {
   /** Names being registered (hashing is asynchronous): a second register of the same name
    *  meanwhile gets 409 too. */
   private readonly pending = new Set<string>();
-  private nextOwner = ENGINE_OWNER_BASE;
+  private readonly owners = new Set<number>();
 
   constructor(private readonly assets: AssetTable) {}
 
@@ -83,11 +85,18 @@ export class UserStore {
     this.pending.delete(name.toLowerCase());
   }
 
+  private newOwner(): number {
+    let o: number;
+    do o = randomInt(ENGINE_OWNER_BASE, 2 ** 31); while (this.owners.has(o));
+    this.owners.add(o);
+    return o;
+  }
+
   add(name: string, passwordHash: string, now: number): User {
     const k = name.toLowerCase();
     this.pending.delete(k);
     const id = randomUUID();
-    const u: User = { id, username: name, passwordHash, createdAt: new Date(now).toISOString(), account: new Account(id, this.assets, this.nextOwner++) };
+    const u: User = { id, username: name, passwordHash, createdAt: new Date(now).toISOString(), account: new Account(id, this.assets, this.newOwner()) };
     this.byName.set(k, u);
     this.byId.set(id, u);
     return u;
