@@ -164,6 +164,15 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const services: Record<string, string> = {};
     let unhealthy = false;
     let degraded = false;
+    const migratedPairs = (h: (typeof pool.shards)[number]): { pair_engines?: Record<string, string>; shadowing?: string[] } => {
+      const rows = h.migration?.rows ?? [];
+      const moved = rows.filter((r) => r.engine !== h.implementation);
+      const shadowing = rows.filter((r) => r.state === 'shadowing').map((r) => r.pair);
+      return {
+        ...(moved.length > 0 ? { pair_engines: Object.fromEntries(moved.map((r) => [r.pair, r.engine])) } : {}),
+        ...(shadowing.length > 0 ? { shadowing } : {}),
+      };
+    };
     const shards = pool.shards.map((h) => {
       const st = h.state === 'up' ? 'healthy' : h.state === 'starting' ? 'starting' : h.state;
       services[`shard-${h.id}`] = st;
@@ -172,6 +181,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
         id: h.id, name: `simex-shard-${h.id}`, mode: pool.mode, state: h.state, symbols: h.symbols, engine: h.implementation,
         inflight: h.inflight, commands: h.commandsSubmitted,
         heartbeat_age_ms: h.heartbeat && !h.core ? Math.max(0, Date.now() - h.heartbeat[0]!) : null,
+        // Pairs a live migration moved to the other engine kind (cut over), or shadowing into it,
+        // from the shard's last reported rows (src/shard/migration.ts; ~1 s old at most).
+        ...migratedPairs(h),
         ...(h.downReason ? { reason: h.downReason, down_since: new Date(h.downAt).toISOString() } : {}),
       };
     });

@@ -116,6 +116,11 @@ describe.each(['worker', 'inline'])('admin migration routes (SHARD_MODE=%s)', (m
     expect(r.commands_served_by_target).toBe(1 + VERIFY);
     expect(typeof r.cut_over_at).toBe('string');
     await srv.waitForLog((l) => typeof l.msg === 'string' && l.msg.includes('BTCUSD cut over'));
+    // /health names the pair's engine now that it differs from its shard's
+    const hs = (await api(srv.base, 'GET', '/health')).body.shards as { symbols: string[]; engine: string; pair_engines?: Record<string, string> }[];
+    const sh = hs.find((x) => x.symbols.includes('BTCUSD'))!;
+    expect(sh.engine).toBe(engine);
+    expect(sh.pair_engines).toEqual({ BTCUSD: other });
     // trading on the new engine: a resting sell and a crossing buy trade
     const s = await api(srv.base, 'POST', '/api/orders', { symbol: 'BTCUSD', side: 'sell', type: 'limit', quantity: 0.02, price: 40010 });
     expect(s.status).toBe(201);
