@@ -98,9 +98,9 @@ export class TokenService {
    * the code is the same).
    */
   async verify(authorization: string): Promise<TokenClaims> {
-    if (authorization.length === 0) throw unauthorized('missing Authorization: Bearer <token>');
+    if (authorization.length === 0) throw unauthorized('missing Authorization: Bearer <token>', false);
     const m = /^Bearer ([A-Za-z0-9_.-]{1,4096})$/i.exec(authorization);
-    if (!m) throw unauthorized('Authorization must be "Bearer <token>"');
+    if (!m) throw unauthorized('Authorization must be "Bearer <token>"', false);
     let payload;
     try {
       ({ payload } = await jwtVerify(m[1]!, this.key, {
@@ -130,6 +130,10 @@ export class TokenService {
   }
 }
 
-function unauthorized(msg: string): HttpError {
-  return new HttpError(401, 'UNAUTHORIZED', msg);
+/** 401 UNAUTHORIZED with the RFC 6750 challenge: `invalid` = a token was presented and
+ *  refused (error="invalid_token"); otherwise none was presented. */
+export function unauthorized(msg: string, invalid = true): HttpError {
+  const e = new HttpError(401, 'UNAUTHORIZED', msg);
+  e.headers = { 'WWW-Authenticate': invalid ? 'Bearer realm="simex", error="invalid_token"' : 'Bearer realm="simex"' };
+  return e;
 }

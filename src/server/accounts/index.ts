@@ -32,7 +32,7 @@ import { HttpError, onJsonObject, sendHttpError, type ResponseState } from '../h
 import type { BookState, Exchange, RestOrder } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import { AssetTable } from './assets.js';
-import { TokenService } from './auth.js';
+import { TokenService, unauthorized } from './auth.js';
 import { Ledger } from './balances.js';
 import { TokenBucketLimiter } from './limiter.js';
 import { SecurityAudit } from './audit.js';
@@ -157,7 +157,7 @@ export class Accounts {
   async authenticate(authorization: string): Promise<{ user: User; claims: { jti: string; exp: number } }> {
     const claims = await this.tokens.verify(authorization);
     const user = this.users.get(claims.userId);
-    if (!user) throw new HttpError(401, 'UNAUTHORIZED', 'invalid token');
+    if (!user) throw unauthorized('invalid token');
     this.limitAccount(user);
     return { user, claims };
   }
@@ -272,7 +272,7 @@ export class Accounts {
   /** Cancel/amend of `owner`'s order: its token (401), nobody else's (403). */
   private async authorizeOwner(authorization: string, owner: User): Promise<void> {
     if (authorization.length === 0) {
-      throw new HttpError(401, 'UNAUTHORIZED', "this order belongs to an account: send its Authorization: Bearer <token>");
+      throw unauthorized("this order belongs to an account: send its Authorization: Bearer <token>", false);
     }
     const { user } = await this.authenticate(authorization);
     if (user.id !== owner.id) throw new HttpError(403, 'FORBIDDEN', "this order belongs to another account");
