@@ -2,7 +2,7 @@
 // still answers every pair (the dead shard's rows are its last report, marked stale with
 // shard_state "down"), the summary does not count the dead pair as an active migration,
 // emergency-stop rolls back what runs on the live shard and answers 200 listing the dead
-// shard, and the live shard's pair keeps trading.
+// shard, the live shard's pair keeps trading, and /metrics shows the dead pair shard_down.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, startTestServer, type TestServer } from './helpers/server.js';
 import { loadNativeEngine } from '../../src/engine/native.js';
@@ -39,5 +39,11 @@ describe.skipIf(!loadNativeEngine().ok)('migration with a dead shard', () => {
     expect(stop.body).toMatchObject({ stopped: 1, rolled_back: ['BTCUSD'], down_shards: [1], active_migrations: 0 });
     const o = await api(srv.base, 'POST', '/api/orders', { symbol: 'BTCUSD', side: 'buy', type: 'limit', quantity: 0.01, price: 40000 });
     expect(o.status).toBe(201);
+    // Prometheus: the dead shard's pair is shard_down at 0%, not "shadowing" from its last report
+    const prom = (await api(srv.base, 'GET', '/metrics')).body as string;
+    expect(prom).toMatch(/^simex_migration_state\{pair="ETHUSD",state="shard_down"\} 1$/m);
+    expect(prom).toMatch(/^simex_migration_state\{pair="ETHUSD",state="shadowing"\} 0$/m);
+    expect(prom).toMatch(/^simex_migration_percentage\{pair="ETHUSD"\} 0$/m);
+    expect(prom).toMatch(/^simex_migration_state\{pair="BTCUSD",state="rolled_back"\} 1$/m);
   });
 });

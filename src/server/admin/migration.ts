@@ -297,27 +297,33 @@ export function registerMigrationRoutes(app: TemplatedApp, deps: MigrationRouteD
   }
 }
 
-const STATES = ['not_migrating', 'shadowing', 'cut_over', 'rolled_back'] as const;
+/** `shard_down`: the pair's shard died; its migration (if any) died with it (the shard's last
+ *  report is not shown as if it still held). */
+const STATES = ['not_migrating', 'shadowing', 'cut_over', 'rolled_back', 'shard_down'] as const;
 
 /** Scrape-time gauges of the migration rows (see the header). No cost between scrapes. */
 export function registerMigrationMetrics(registry: client.Registry, pool: {
-  readonly shards: readonly { migration: MigrationResult | null; core: { migrationStatus(): MigrationResult | null } | null }[];
+  readonly shards: readonly { state: string; migration: MigrationResult | null; core: { migrationStatus(): MigrationResult | null } | null }[];
 }, books: MigrationRouteDeps['books']): void {
   const rows = () => books.map((b) => {
     const h = pool.shards[b.shard];
+    const down = h !== undefined && h.state !== 'up' && h.state !== 'starting';
     const r = (h?.core ? h.core.migrationStatus() : h?.migration)?.rows[b.book];
-    return { pair: b.symbol, r };
+    return { pair: b.symbol, r, down };
   });
   new client.Gauge({
     name: 'simex_migration_percentage', help: 'Share (%) of the pair\'s commands whose events are served by the migration target engine',
     labelNames: ['pair'], registers: [registry],
-    collect() { for (const { pair, r } of rows()) this.set({ pair }, r?.current_percentage ?? 0); },
+    collect() { for (const { pair, r, down } of rows()) this.set({ pair }, down ? 0 : r?.current_percentage ?? 0); },
   });
   new client.Gauge({
     name: 'simex_migration_state', help: 'Engine migration state of the pair (1 = current state)', labelNames: ['pair', 'state'],
     registers: [registry],
     collect() {
-      for (const { pair, r } of rows()) for (const state of STATES) this.set({ pair, state }, (r?.state ?? 'not_migrating') === state ? 1 : 0);
+      for (const { pair, r, down } of rows()) {
+        const now = down ? 'shard_down' : r?.state ?? 'not_migrating';
+        for (const state of STATES) this.set({ pair, state }, now === state ? 1 : 0);
+      }
     },
   });
   new client.Gauge({
