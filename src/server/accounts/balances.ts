@@ -15,11 +15,13 @@
  * difference); no fees. A hold never grows by itself: only `open` and `beforeAmend` reserve,
  * each after checking `available`, so an event can release funds but never overdraw.
  *
- * The race: a buy amended UP (price or quantity) reserves the new amount before the amend
- * reaches the book; a fill landing in between settles at once while the amended leaves are
- * the engine's (absolute) new leaves, so `available` can end below zero by at most that
- * fill's cost. That case is settled exactly (the trade did happen) and logged at error as
- * "account overdrawn". A REST command the edge gave up on (answered 503 after
+ * The race: an amend (up or down) reserves what the new leaves need before the AMEND
+ * reaches the book; a fill landing in between settles at once, and the engine's AMEND sets
+ * ABSOLUTE leaves, so the order would buy those fills again on top. routes.ts amendTo takes
+ * the excess back (AMEND down / CANCEL) before answering, and the hold of the racing amend
+ * is kept until then. Only a second fill racing that correction can leave `available`
+ * below zero, by at most that fill's cost: settled exactly (the trade did happen) and
+ * logged at error as "account overdrawn". A REST command the edge gave up on (answered 503 after
  * REST_TIMEOUT_S, still queued for its shard) keeps its hold until the shard's real
  * completion (routes.ts lateDone): executed -> settled like any order, rejected or its
  * shard died -> released; so it can no longer overdraw.
