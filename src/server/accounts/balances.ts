@@ -222,7 +222,10 @@ export class Ledger {
   }
 
   private overdrawnLoggedAt = 0;
+  /** Every overdraft (simex_accounts_overdrawn_total); the error line is at most one per second. */
+  overdrafts = 0;
   overdrawn(account: Account, a: AssetInfo, rec: RestOrder): void {
+    this.overdrafts++;
     const now = Date.now();
     if (now - this.overdrawnLoggedAt < 1000) return;
     this.overdrawnLoggedAt = now;

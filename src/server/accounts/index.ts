@@ -302,6 +302,15 @@ export class Accounts {
       collect() { this.set(self.users.size); },
     });
     new client.Counter({
+      name: 'simex_accounts_overdrawn_total',
+      help: 'Fills settled beyond the funds an account held (a second fill racing an amend correction); logged at most once per second',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(self.ledger.overdrafts);
+      },
+    });
+    new client.Counter({
       name: 'simex_auth_events_total', help: 'Security events written to the audit log, by event',
       labelNames: ['event'], registers: [registry],
       collect() {
