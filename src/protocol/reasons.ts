@@ -87,6 +87,10 @@ export const EdgeReason = {
   /** The exchange is in maintenance mode (POST /admin/maintenance/enable): new orders and
    *  amends are rejected on every instrument; cancels and mass cancels still work. */
   MAINTENANCE_MODE: 130,
+  /** LOGIN names an account id the server keeps for itself: 1 (anonymous REST orders) or
+   *  >= 2^30 (the optional REST accounts' engine owners). LOGIN carries no credential, so
+   *  a session in those ids could cancel orders it does not own. */
+  RESERVED_ACCOUNT: 131,
 } as const;
 export type EdgeReason = (typeof EdgeReason)[keyof typeof EdgeReason];
 
@@ -166,4 +170,5 @@ export const reasonText: Readonly<Record<string, string>> = {
   CHAOS_INJECTED: 'rejected by a chaos experiment (error injection)',
   CIRCUIT_BREAKER_OPEN: 'circuit breaker open for this instrument: new orders and amends are rejected (cancels work)',
   MAINTENANCE_MODE: 'maintenance mode: new orders and amends are rejected (cancels work)',
+  RESERVED_ACCOUNT: 'account id reserved by the server (1: anonymous REST orders; >= 2^30: REST accounts)',
 };

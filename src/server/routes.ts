@@ -45,6 +45,7 @@ import type { Logger } from './logger.js';
 import type { TradingControl } from './trading-control.js';
 import { registerMigrationRoutes } from './admin/migration.js';
 import type { Accounts, OrderAccount } from './accounts/index.js';
+import { REST_ANON_OWNER } from './accounts/store.js';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -551,7 +552,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       op, rec, res, state: st, reject: 0, done, answered: false, t: clock, prev: null, next: null, finish, timedOut: false,
       qty, price,
     };
-    const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, rec.owner === null ? 1 : rec.owner.engineOwner,
+    const r = ex.submit(rec.inst, cmd, side, ordType, tif, flags, stp, rec.owner === null ? REST_ANON_OWNER : rec.owner.engineOwner,
       orderId, price, qty, Origin.REST, c, 0,
       TIME_ORIGIN + performance.now());
     if (r !== 0) {

@@ -17,6 +17,7 @@
  * uWS maxBackpressure is set above slowConsumerBytes, so an execution report is never
  * dropped by the socket before we disconnect; all reports stay in the session journal.
  */
+import { ENGINE_OWNER_BASE, REST_ANON_OWNER } from './accounts/store.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import { CmdType, OrdType } from '../engine/layout.js';
 import { FrameReader, FrameWriter } from '../protocol/codec.js';
@@ -401,6 +402,8 @@ export class BinaryWs {
       }
     };
     if (version !== PROTOCOL_VERSION) return reject(EdgeReason.UNSUPPORTED_VERSION);
+    // LOGIN has no credential: the owner ids of REST orders are not for binary sessions.
+    if (account === REST_ANON_OWNER || account >= ENGINE_OWNER_BASE) return reject(EdgeReason.RESERVED_ACCOUNT);
     if (this.opts.draining()) return reject(EdgeReason.SERVER_SHUTDOWN);
     const ex = this.opts.exchange;
     let s = sessionId !== 0 ? this.sessions.get(sessionId) : undefined;

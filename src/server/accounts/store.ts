@@ -19,9 +19,12 @@ export const MAX_USERS = 100_000;
  * session names its owner id in LOGIN with no credential: a guessable id would let any
  * binary client MASS_CANCEL that account's orders (one guess hits some account with
  * probability accounts / 2^30, about 1e-4 at MAX_USERS; a given one 1e-9). Anonymous REST
- * orders keep owner 1; binary clients should stay below 2^30.
+ * orders keep owner 1; a binary LOGIN in 1 or >= 2^30 is refused (ws-binary.ts).
  */
 export const ENGINE_OWNER_BASE = 2 ** 30;
+/** Engine owner of anonymous REST orders. Binary LOGIN refuses it and ids >= ENGINE_OWNER_BASE
+ *  (RESERVED_ACCOUNT 131, ws-binary.ts). */
+export const REST_ANON_OWNER = 1;
 export const USERNAME_RE = /^[A-Za-z0-9_.-]{3,32}$/;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 128;
