@@ -28,7 +28,7 @@ describe('binary LOGIN refuses the reserved account ids', () => {
       const c = await SimexClient.connect(srv.wsUrl, { account });
       const btc = c.instrument('BTCUSD');
       // a mass cancel from this session touches only its own orders: the REST order survives
-      await c.massCancel({ instrument: btc.instrument });
+      await c.massCancel(btc.instrument);
       await c.close();
     }
     const after = await api(srv.base, 'GET', `/api/orders/${rest.body.order_id}`);
