@@ -100,7 +100,7 @@ else {
     it('loads the SLO rules and evaluates the recording rules', async () => {
       const rules = (await (await fetch(`${promUrl}/api/v1/rules`)).json()) as { data: { groups: { name: string; rules: { health: string; name: string }[] }[] } };
       const names = rules.data.groups.map((g) => g.name);
-      expect(names.sort()).toEqual(['simex-health', 'simex-recording', 'simex-slo-alerts', 'simex-slo-ratios']);
+      expect(names.sort()).toEqual(['simex-health', 'simex-migration', 'simex-recording', 'simex-slo-alerts', 'simex-slo-ratios']);
       for (const g of rules.data.groups) for (const r of g.rules) expect(r.health, r.name).not.toBe('err');
       await waitFor(async () => Number((await query('simex:orders:rate1m')).data.result[0]?.value[1] ?? 0) > 0, 30_000, 'simex:orders:rate1m > 0', 1000);
       await waitFor(async () => (await query('simex:order_ack_latency_seconds:p99_1m')).data.result.length > 0, 30_000, 'ack p99 recording rule', 1000);
