@@ -596,9 +596,9 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     else sendJson(c.res, c.state, 201, ex.restOrderJson(rec));
   };
 
-  // Recent-failure ring (admin/failures.ts): order requests answered 4xx, each error once
-  // (placeOrder records its own with the symbol, `fail` the rest: bad JSON, oversized body;
-  // the order handlers below those of DELETE / PATCH). Only on the error path.
+  // Recent-failure ring (admin/failures.ts): order requests answered 4xx, each error once.
+  // placeOrder records its own errors with the symbol, `fail` the rest of POST's (bad JSON,
+  // oversized body), recordingErrors those of DELETE and PATCH. Only on the error path.
   const noted = new WeakSet<object>();
   const noteOrderError = (err: unknown, op: number, inst: number): void => {
     const log = ex.failures;
