@@ -16,16 +16,23 @@ import { loadNativeEngine } from '../../src/engine/native.js';
 const NATIVE = loadNativeEngine().ok;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
 
+/** Tokens are per shard (ShardPool: each shard numbers its commands), and the two shards'
+ *  results interleave in arrival order, which worker mode does not fix: results are keyed
+ *  and ordered per shard. */
+const key = (shard: number, token: number): number => shard * 2 ** 32 + token;
+
 class Run {
   readonly events = new Map<number, number[]>();
-  readonly finals: number[] = [];
+  /** Per shard: tokens in the order their FINAL result arrived. */
+  readonly finals: number[][] = [[], []];
   pool!: ShardPool;
   readonly sink: ShardSink = {
-    onResult: (_shard, token, _tDone, u8, evOff, n, final) => {
-      let e = this.events.get(token);
-      if (!e) this.events.set(token, e = []);
+    onResult: (shard, token, _tDone, u8, evOff, n, final) => {
+      const k = key(shard, token);
+      let e = this.events.get(k);
+      if (!e) this.events.set(k, e = []);
       for (let b = 0; b < n * EVT_SIZE; b++) e.push(u8[evOff + b]!);
-      if (final) this.finals.push(token);
+      if (final) this.finals[shard]!.push(token);
     },
     onDrainEnd() {},
     onShardDown() {},
@@ -123,11 +130,14 @@ describe.skipIf(!NATIVE).each(['worker', 'inline'] as const)('migration through 
     for (const a of answers) expect(a.ok || (!a.ok && a.error.code === 'NOT_SHADOWING')).toBe(true);
     expect(await ref.pool.quiesce(20_000)).toBe(true);
     expect(await mig.pool.quiesce(20_000)).toBe(true);
-    expect(mig.finals.length).toBe(N);
+    expect(mig.finals[0]!.length + mig.finals[1]!.length).toBe(N);
     expect(mig.finals).toEqual(ref.finals);
-    for (const t of ref.finals) {
-      if (!Buffer.from(mig.events.get(t)!).equals(Buffer.from(ref.events.get(t)!))) {
-        expect({ token: t, events: mig.events.get(t)!.length }).toEqual({ token: t, events: ref.events.get(t)!.length });
+    for (const [shard, tokens] of ref.finals.entries()) {
+      for (const t of tokens) {
+        const k = key(shard, t);
+        if (!Buffer.from(mig.events.get(k)!).equals(Buffer.from(ref.events.get(k)!))) {
+          expect({ shard, token: t, events: mig.events.get(k)!.length }).toEqual({ shard, token: t, events: ref.events.get(k)!.length });
+        }
       }
     }
     const st = await mig.pool.migrate(0, { op: 'status' });
