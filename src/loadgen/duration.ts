@@ -1,13 +1,13 @@
 /**
- * Durations as the runbook writes them: "60s", "90s", "2m", "500ms", "1h", or a bare number
- * of seconds. Returns seconds; null when the text is not a duration.
+ * Durations as the runbook writes them: "60s", "90s", "2m", "500ms", "1h", "1d", or a bare
+ * number of seconds. Returns seconds; null when the text is not a duration.
  */
-const UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+const UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 export function parseDurationSec(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : null;
   if (typeof v !== 'string') return null;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(v);
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(v);
   if (!m) return null;
   return Number(m[1]) * UNIT[m[2] ?? 's']!;
 }

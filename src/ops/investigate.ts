@@ -1,7 +1,8 @@
 /** `simex ops investigate-failures --limit N [--since 10m]` (seed 002: `investigate_failures --limit 3`). */
 import { Exit, OpsError, get200, getJson } from './client.js';
 import type { Ctx } from './index.js';
-import { parseDurationS, table } from './table.js';
+import { table } from './table.js';
+import { parseDurationSec } from '../loadgen/duration.js';
 
 export const MAX_LIMIT = 4096;
 
@@ -23,8 +24,8 @@ export async function investigateFailures(ctx: Ctx, limitRaw: string | undefined
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new OpsError(`--limit must be an integer 1..${MAX_LIMIT}`, Exit.USAGE);
   let sinceS: number | null = null;
   if (sinceRaw !== undefined) {
-    sinceS = parseDurationS(sinceRaw);
-    if (sinceS === null) throw new OpsError(`--since: expected a duration like 30s, 10m, 2h, got "${sinceRaw}"`, Exit.USAGE);
+    sinceS = parseDurationSec(sinceRaw);
+    if (sinceS === null || !(sinceS > 0)) throw new OpsError(`--since: expected a duration like 30s, 10m, 2h, got "${sinceRaw}"`, Exit.USAGE);
   }
   const q = `?limit=${limit}${sinceS === null ? '' : `&since_s=${sinceS}`}`;
   const [recent, history, health] = await Promise.all([

@@ -134,6 +134,14 @@ export function sendText(
   });
 }
 
+/** `authorization` as bytes for req.getHeader (no string conversion per call). */
+export const AUTHORIZATION = new Uint8Array(Buffer.from('authorization', 'latin1'));
+
+/** Remote address text of a request (read synchronously in the handler). */
+export function remoteIp(res: HttpResponse): string {
+  return Buffer.from(res.getRemoteAddressAsText()).toString();
+}
+
 /** The one error shape: {error, code, field?}. */
 export function sendError(
   res: HttpResponse,

@@ -36,7 +36,7 @@ import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
 import { EdgeReason, reasonName, reasonText } from '../protocol/reasons.js';
 import { Origin } from '../shard/types.js';
 import {
-  HttpError, intParam, onJsonObject, queryOf, readJsonObject, sendError, sendHttpError, sendJson, sendJsonText, trackAbort,
+  AUTHORIZATION, HttpError, intParam, onJsonObject, queryOf, readJsonObject, remoteIp, sendError, sendHttpError, sendJson, sendJsonText, trackAbort,
   type ResponseState,
 } from './http.js';
 import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
@@ -67,8 +67,6 @@ export interface RouteDeps {
   accounts?: Accounts | null;
 }
 
-/** `authorization` as bytes for req.getHeader (no string conversion per call). */
-const AUTHORIZATION = new Uint8Array(Buffer.from('authorization', 'latin1'));
 
 /** A REST command unanswered by its shard for this long (+ up to 1 s) gets 503. Env
  *  REST_TIMEOUT_S (whole seconds >= 1, read once) exists for tests that need a command to
@@ -425,7 +423,7 @@ function edgeStatus(reason: number): number {
 }
 
 function remoteIsLoopback(res: HttpResponse): boolean {
-  const addr = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const addr = remoteIp(res);
   return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr === '0000:0000:0000:0000:0000:0000:0000:0001'
     || addr.startsWith('::ffff:127.') || addr.startsWith('0000:0000:0000:0000:0000:ffff:7f');
 }

@@ -28,7 +28,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import client from 'prom-client';
 import type { InstrumentSpec } from '../../engine/types.js';
-import { HttpError, onJsonObject, sendHttpError, type ResponseState } from '../http.js';
+import { HttpError, onJsonObject, remoteIp, sendHttpError, type ResponseState } from '../http.js';
 import type { BookState, Exchange, RestOrder } from '../exchange.js';
 import type { Logger } from '../logger.js';
 import { AssetTable } from './assets.js';
@@ -109,11 +109,6 @@ export interface OrderAccount {
 
 export type PlaceOrder = (body: Record<string, unknown>, res: HttpResponse, st: ResponseState, acct: OrderAccount) => void;
 export type FailOrder = (err: unknown, res: HttpResponse, st: ResponseState) => void;
-
-/** Remote address text of a request (read synchronously in the handler). */
-export function remoteIp(res: HttpResponse): string {
-  return Buffer.from(res.getRemoteAddressAsText()).toString();
-}
 
 export class Accounts {
   readonly assets: AssetTable;

@@ -20,16 +20,15 @@
  * instruments, BTC 6, ETH 5, ADA 1); deposits accept strings or numbers, like orders.
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
-import { HttpError, readJsonObject, sendJson, trackAbort, type ResponseState } from '../http.js';
+import { AUTHORIZATION, HttpError, readJsonObject, remoteIp, sendJson, trackAbort, type ResponseState } from '../http.js';
 import { OrdType, Side } from '../../engine/layout.js';
 import { amountUnits, formatUnits } from './assets.js';
 import { verifyPassword, hashPassword } from './auth.js';
 import type { OrderHold } from './balances.js';
 import { UserStore, type User } from './store.js';
-import { remoteIp, sendAccountError, type Accounts } from './index.js';
+import { sendAccountError, type Accounts } from './index.js';
 
 const BODY_LIMIT = 4096;
-const AUTHORIZATION = new Uint8Array(Buffer.from('authorization', 'latin1'));
 
 export function registerAccountRoutes(app: TemplatedApp, accounts: Accounts): void {
   const { assets, users, tokens, audit, logger } = accounts;
