@@ -815,16 +815,28 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     onJsonObject(res, st, placeOrder, fail);
   });
 
-  app.get('/api/orders', handle((res, req, st) => {
+  /**
+   * Newest first. Without Authorization: anonymous orders only. With an account's Bearer
+   * token (accounts enabled): that account's orders only (401 for a bad token, 429 past its
+   * bucket, like every authenticated request). An account's orders are never public.
+   */
+  app.get('/api/orders', handle(async (res, req, st) => {
     const q = queryOf(req);
     const limit = intParam(q, 'limit', 100, 1, 1000);
     const sym = q.get('symbol');
     const b = sym ? bookOf(ex, sym) : null;
     const which = q.get('status') ?? 'all';
     if (which !== 'all' && which !== 'open') throw new HttpError(400, 'INVALID_PARAMETER', 'status must be open or all', 'status');
+    const auth = req.getHeader(AUTHORIZATION);
+    let engineOwner = 0; // 0: anonymous orders (owner === null)
+    if (auth !== '' && accounts !== null) {
+      engineOwner = (await accounts.authenticate(auth)).user.account.engineOwner;
+      if (st.aborted) return;
+    }
     const out: Record<string, unknown>[] = [];
     for (const r of ex.restById.valuesNewestFirst()) {
       if (out.length >= limit) break;
+      if ((r.owner === null ? 0 : r.owner.engineOwner) !== engineOwner) continue;
       if (b && r.inst !== b.inst) continue;
       if (which === 'open' && r.status !== 'active' && r.status !== 'partially_filled') continue;
       out.push(ex.restOrderJson(r));
@@ -839,8 +851,14 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   };
   const isOpen = (r: RestOrder) => r.status === 'active' || r.status === 'partially_filled';
 
-  app.get('/api/orders/:id', handle((res, req, st) => {
-    sendJson(res, st, 200, ex.restOrderJson(findOrder(req.getParameter(0))));
+  /** An account's order: only its own token reads it (401/403), as for cancel and amend. */
+  app.get('/api/orders/:id', handle(async (res, req, st) => {
+    const rec = findOrder(req.getParameter(0));
+    if (rec.owner !== null) {
+      await rec.owner.authorize(req.getHeader(AUTHORIZATION));
+      if (st.aborted) return;
+    }
+    sendJson(res, st, 200, ex.restOrderJson(rec));
   }));
 
   app.del('/api/orders/:id', handle(recordingErrors(CmdType.CANCEL, (res, req, st) => {

@@ -34,7 +34,7 @@ describe('accounts: binary counterparty', () => {
     const b = await balances(B, u.token);
     expect(b.ETH).toEqual({ total: '0.80000', available: '0.50000', reserved: '0.30000' });
     expect(b.USD).toEqual({ total: '3600.30000000', available: '3600.30000000', reserved: '0.00000000' }); // 1.2 x 3000.25
-    const o = await call(B, 'GET', `/api/orders/${ask.body.order_id}`);
+    const o = await call(B, 'GET', `/api/orders/${ask.body.order_id}`, undefined, u.token);
     expect(o.body).toMatchObject({ status: 'partially_filled', filled_quantity: 1.2, remaining_quantity: 0.3 });
     const pf = await call(B, 'GET', '/api/portfolio', undefined, u.token);
     expect(pf.body.total_value).toBe('6000.50000000'); // 3600.30 + 0.8 x 3000.25

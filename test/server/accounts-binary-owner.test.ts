@@ -36,7 +36,7 @@ describe('accounts: engine owner ids are not guessable by binary sessions', () =
       expect((err as SimexClientError).reason).toBe(EdgeReason.RESERVED_ACCOUNT);
     }
     for (let i = 0; i < 3; i++) {
-      expect((await call(B, 'GET', `/api/orders/${ids[i]}`)).body.status).toBe('active');
+      expect((await call(B, 'GET', `/api/orders/${ids[i]}`, undefined, users[i]!.token)).body.status).toBe('active');
       expect((await balances(B, users[i]!.token)).USD.reserved).toBe('500.00000000');
     }
   });

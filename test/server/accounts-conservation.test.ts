@@ -99,7 +99,7 @@ describe.each(['inline', 'worker'])('accounts: value is conserved by random trad
       const sum: Record<string, bigint> = {};
       const holds = users.map(() => ({} as Record<string, bigint>));
       for (const o of orders) {
-        const r = await call(B, 'GET', `/api/orders/${o.id}`);
+        const r = await call(B, 'GET', `/api/orders/${o.id}`, undefined, users[o.u]!.token);
         expect(r.status).toBe(200);
         const j = r.body;
         if (j.status !== 'active' && j.status !== 'partially_filled') continue;

@@ -45,7 +45,7 @@ describe.each(['inline', 'worker'])('accounts: register, deposit, trade, portfol
     expect(b.USD).toEqual({ total: '10000.00000000', available: '10000.00000000', reserved: '0.00000000' });
     expect(b.BTC).toEqual({ total: '0.800000', available: '0.800000', reserved: '0.000000' });
 
-    const g = await call(B, 'GET', `/api/orders/${buy.body.order_id}`);
+    const g = await call(B, 'GET', `/api/orders/${buy.body.order_id}`, undefined, alice.token);
     expect(g.body).toMatchObject({ status: 'partially_filled', filled_quantity: 0.2, remaining_quantity: 0.3 });
 
     let pf = await call(B, 'GET', '/api/portfolio', undefined, alice.token);

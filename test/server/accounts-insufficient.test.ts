@@ -20,7 +20,7 @@ describe('accounts: insufficient balance', () => {
     await call(B, 'POST', '/api/account/deposit', { asset: 'USD', amount: '1000.5' }, u.token);
     await call(B, 'POST', '/api/account/deposit', { asset: 'ETH', amount: '0.5' }, u.token);
     const before = await balances(B, u.token);
-    const orders = (await call(B, 'GET', '/api/orders')).body.count;
+    const orders = (await call(B, 'GET', '/api/orders', undefined, u.token)).body.count;
     const book = (await call(B, 'GET', '/api/orderbook/ETHUSD')).body;
 
     // 0.334 x 3000 = 1002 > 1000.5
@@ -38,7 +38,7 @@ describe('accounts: insufficient balance', () => {
     expect(r.body).toMatchObject({ code: 'INSUFFICIENT_BALANCE', field: 'amount' });
 
     expect(await balances(B, u.token)).toEqual(before);
-    expect((await call(B, 'GET', '/api/orders')).body.count).toBe(orders);
+    expect((await call(B, 'GET', '/api/orders', undefined, u.token)).body.count).toBe(orders);
     const after = (await call(B, 'GET', '/api/orderbook/ETHUSD')).body;
     expect([after.bids, after.asks, after.sequence]).toEqual([book.bids, book.asks, book.sequence]);
     const pf = await call(B, 'GET', '/api/portfolio', undefined, u.token);
@@ -51,7 +51,7 @@ describe('accounts: insufficient balance', () => {
     r = await call(B, 'PATCH', `/api/orders/${ok.body.order_id}`, { quantity: '0.334' }, u.token);
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ code: 'INSUFFICIENT_BALANCE', field: 'quantity' });
-    expect((await call(B, 'GET', `/api/orders/${ok.body.order_id}`)).body.quantity).toBe(0.333);
+    expect((await call(B, 'GET', `/api/orders/${ok.body.order_id}`, undefined, u.token)).body.quantity).toBe(0.333);
     expect((await balances(B, u.token)).USD.reserved).toBe('999.00000000');
     // An amend down releases; an amend up within the funds reserves the difference.
     r = await call(B, 'PATCH', `/api/orders/${ok.body.order_id}`, { price: '2000' }, u.token);
