@@ -36,7 +36,7 @@ import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
 import { EdgeReason, reasonName, reasonText } from '../protocol/reasons.js';
 import { Origin } from '../shard/types.js';
 import {
-  AUTHORIZATION, HttpError, intParam, onJsonObject, queryOf, readJsonObject, remoteIp, sendError, sendHttpError, sendJson, sendJsonText, trackAbort,
+  AUTHORIZATION, HttpError, intParam, onJsonObject, queryOf, readJsonObject, remoteIsLoopback, sendError, sendHttpError, sendJson, sendJsonText, trackAbort,
   type ResponseState,
 } from './http.js';
 import { tifName, toDec, tradeJson, type BookState, type Exchange, type RestCtx, type RestOrder } from './exchange.js';
@@ -420,12 +420,6 @@ function edgeStatus(reason: number): number {
     || reason === EdgeReason.SERVER_SHUTDOWN || reason === EdgeReason.MAINTENANCE_MODE
     || reason === EdgeReason.CIRCUIT_BREAKER_OPEN || reason === EdgeReason.CHAOS_INJECTED) return 503;
   return 500;
-}
-
-function remoteIsLoopback(res: HttpResponse): boolean {
-  const addr = remoteIp(res);
-  return addr === '127.0.0.1' || addr === '::1' || addr.startsWith('127.') || addr === '0000:0000:0000:0000:0000:0000:0000:0001'
-    || addr.startsWith('::ffff:127.') || addr.startsWith('0000:0000:0000:0000:0000:ffff:7f');
 }
 
 export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {

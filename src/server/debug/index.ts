@@ -38,6 +38,9 @@ import {
   HttpError, intParam, queryOf, sendError, sendHttpError, sendJson, trackAbort,
   type ResponseState,
 } from '../http.js';
+import { isLoopbackAddress, remoteIp } from '../http.js';
+
+export { isLoopbackAddress };
 import { cpuProfilesToPprof, heapProfilesToPprof } from './pprof.js';
 import {
   HEAP_INTERVAL_MAX, HEAP_INTERVAL_MIN, HEAP_SAMPLING_INTERVAL, startHeapSampling,
@@ -71,40 +74,13 @@ export function debugOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<
   return { enabled: env.DEBUG_ENDPOINTS === '1', ...(token ? { token } : {}) };
 }
 
-/** True for loopback peers in any textual form uWS gives (IPv4, short or long IPv6). */
-export function isLoopbackAddress(addr: string): boolean {
-  const a = addr.trim().toLowerCase();
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a)) return true;
-  if (!a.includes(':')) return false;
-  // Expand IPv6 into 8 numeric groups (an embedded dotted IPv4 tail becomes 2 groups).
-  let text = a;
-  const v4 = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (v4) {
-    const [b0, b1, b2, b3] = v4.slice(1).map(Number) as [number, number, number, number];
-    text = text.slice(0, v4.index) + ((b0 << 8) | b1).toString(16) + ':' + ((b2 << 8) | b3).toString(16);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return false;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  if (fill < 0) return false;
-  const groups = [...head, ...Array<string>(fill).fill('0'), ...tail].map((g) => parseInt(g, 16));
-  if (groups.length !== 8 || groups.some((g) => !(g >= 0 && g <= 0xffff))) return false;
-  const zeros = (n: number) => groups.slice(0, n).every((g) => g === 0);
-  if (zeros(7) && groups[7] === 1) return true; // ::1
-  // IPv4-mapped ::ffff:127.x.y.z
-  return zeros(5) && groups[5] === 0xffff && groups[6]! >> 8 === 127;
-}
-
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
 }
 
 /** Decides synchronously (inside the handler) whether the request may proceed. */
 function admitted(res: HttpResponse, req: HttpRequest, tokenDigest: Buffer | null): 'ok' | 'forbidden' | 'unauthorized' {
-  const peer = Buffer.from(res.getRemoteAddressAsText()).toString('utf8');
-  if (isLoopbackAddress(peer)) return 'ok';
+  if (isLoopbackAddress(remoteIp(res))) return 'ok';
   if (!tokenDigest) return 'forbidden';
   const auth = req.getHeader('authorization');
   const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : req.getHeader('x-simex-admin-token').trim();
