@@ -91,6 +91,10 @@ export const EdgeReason = {
    *  >= 2^30 (the optional REST accounts' engine owners). LOGIN carries no credential, so
    *  a session in those ids could cancel orders it does not own. */
   RESERVED_ACCOUNT: 131,
+  /** REST only (never on the wire): the shard did not answer the command within
+   *  REST_TIMEOUT_S. The command is still queued and may yet execute; the order's record
+   *  says `pending` until the shard answers (GET /api/orders/:id shows the outcome). */
+  SHARD_TIMEOUT: 132,
 } as const;
 export type EdgeReason = (typeof EdgeReason)[keyof typeof EdgeReason];
 
@@ -154,6 +158,7 @@ export const reasonText: Readonly<Record<string, string>> = {
   UNKNOWN_INSTRUMENT: 'unknown instrument',
   TRADING_HALTED: 'trading halted for this instrument',
   SHARD_UNAVAILABLE: 'the shard owning this instrument is unavailable',
+  SHARD_TIMEOUT: 'no answer from the shard in time: the command may still execute; GET /api/orders/:id shows the outcome',
   RATE_LIMITED: 'rate limit exceeded',
   OVERLOADED: 'server overloaded; retry',
   SESSION_ACCOUNT_MISMATCH: 'session belongs to another account',

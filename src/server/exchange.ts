@@ -124,7 +124,9 @@ export const FIRST_SESSION_SLOT = 2;
 /** Largest slot (orderId = slot * 2^32 + n must stay < 2^53). */
 export const MAX_SLOT = (2 ** 21) - 1;
 
-export type OrderStatus = 'active' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected';
+/** `pending`: a NEW the REST timeout answered 503 SHARD_TIMEOUT before its shard did; it may
+ *  still execute (its leaves and hold are kept) and takes its real status when the shard answers. */
+export type OrderStatus = 'pending' | 'active' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected';
 
 export interface RestFill {
   trade_id: number;
@@ -1206,7 +1208,7 @@ export class Exchange implements ShardSink {
       price: unitsToNumber(rec.price, ps),
       status: rec.status,
       filled_quantity: unitsToNumber(rec.filled, qs),
-      remaining_quantity: unitsToNumber(rec.status === 'active' || rec.status === 'partially_filled' ? rec.leaves : 0, qs),
+      remaining_quantity: unitsToNumber(rec.status === 'active' || rec.status === 'partially_filled' || rec.status === 'pending' ? rec.leaves : 0, qs),
       average_price: rec.filled > 0 ? Number((rec.notional / rec.filled / 10 ** ps).toFixed(ps)) : null,
       fills: rec.fills,
       fill_count: rec.fillCount,

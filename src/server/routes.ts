@@ -417,7 +417,7 @@ function checkQty(b: BookState, q: number, field: string): void {
 
 function edgeStatus(reason: number): number {
   if (reason === EdgeReason.SHARD_UNAVAILABLE || reason === EdgeReason.OVERLOADED || reason === EdgeReason.TRADING_HALTED
-    || reason === EdgeReason.SERVER_SHUTDOWN || reason === EdgeReason.MAINTENANCE_MODE
+    || reason === EdgeReason.SERVER_SHUTDOWN || reason === EdgeReason.MAINTENANCE_MODE || reason === EdgeReason.SHARD_TIMEOUT
     || reason === EdgeReason.CIRCUIT_BREAKER_OPEN || reason === EdgeReason.CHAOS_INJECTED) return 503;
   return 500;
 }
@@ -487,7 +487,7 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     clock++;
     while (head !== null && clock - head.t > REST_TIMEOUT_S) {
       const c = head;
-      c.reject = EdgeReason.SHARD_UNAVAILABLE;
+      c.reject = EdgeReason.SHARD_TIMEOUT;
       c.timedOut = true;
       c.done(c); // unlinks c
       if (head === c) unlink(c); // done() already answered (cannot happen): never spin
@@ -566,14 +566,18 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
     const rec = c.rec;
     const b = ex.books[rec.inst]!;
     if (c.reject) {
+      const name = reasonName(c.reject);
+      if (c.timedOut) {
+        // The command may still execute: the record says pending and keeps its leaves and the
+        // account's hold until the shard answers (lateDone).
+        rec.status = 'pending';
+        sendJson(c.res, c.state, 503, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
+        return;
+      }
       rec.status = 'rejected';
       rec.rejectReason = c.reject;
-      // A timeout keeps leaves and the account's hold: the command may still execute (lateDone).
-      if (!c.timedOut) {
-        rec.leaves = 0;
-        if (rec.owner !== null) rec.owner.onUpdate(rec); // releases the account's funds
-      }
-      const name = reasonName(c.reject);
+      rec.leaves = 0;
+      if (rec.owner !== null) rec.owner.onUpdate(rec); // releases the account's funds
       const status = c.reject >= 100 ? edgeStatus(c.reject) : 422;
       audit.rejected(rec.id, b.symbol, name);
       sendJson(c.res, c.state, status, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });

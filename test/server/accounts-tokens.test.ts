@@ -128,7 +128,7 @@ describe('accounts: tokens', () => {
     expect([r.status, r.body.code]).toEqual([403, 'FORBIDDEN']);
     r = await call(B, 'PATCH', `/api/orders/${id}`, { price: '101' }, other.token);
     expect([r.status, r.body.code]).toEqual([403, 'FORBIDDEN']);
-    expect((await call(B, 'GET', `/api/orders/${id}`)).body).toMatchObject({ status: 'active', price: 100 });
+    expect((await call(B, 'GET', `/api/orders/${id}`, undefined, own.token)).body).toMatchObject({ status: 'active', price: 100 });
     r = await call(B, 'DELETE', `/api/orders/${id}`, undefined, own.token);
     expect([r.status, r.body.status]).toEqual([200, 'cancelled']);
   });
