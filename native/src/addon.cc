@@ -210,6 +210,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     r.Set("leaves", Napi::Number::New(env, static_cast<double>(o.leaves)));
     r.Set("flags", Napi::Number::New(env, o.flags));
     r.Set("stp", Napi::Number::New(env, o.stp));
+    r.Set("filled", Napi::Number::New(env, static_cast<double>(o.filled)));
     return r;
   }
 
@@ -300,6 +301,7 @@ Napi::Object Layout(Napi::Env env) {
   l.Set("OrdType", Group(env, {{"LIMIT", ordtype::LIMIT}, {"MARKET", ordtype::MARKET}}));
   l.Set("Tif", Group(env, {{"GTC", tif::GTC}, {"IOC", tif::IOC}, {"FOK", tif::FOK}}));
   l.Set("Flags", Group(env, {{"POST_ONLY", flags::POST_ONLY}}));
+  l.Set("AmendCmdFlags", Group(env, {{"TOTAL_QTY", amendcmdflags::TOTAL_QTY}}));
   l.Set("StpMode", Group(env, {{"NONE", stp::NONE}, {"CANCEL_NEWEST", stp::CANCEL_NEWEST},
                                {"CANCEL_OLDEST", stp::CANCEL_OLDEST},
                                {"CANCEL_BOTH", stp::CANCEL_BOTH},
@@ -312,7 +314,8 @@ Napi::Object Layout(Napi::Env env) {
   l.Set("CancelReason", Group(env, {{"USER", cancelreason::USER},
                                     {"IOC_REMAINDER", cancelreason::IOC_REMAINDER},
                                     {"SELF_TRADE", cancelreason::SELF_TRADE},
-                                    {"MASS_CANCEL", cancelreason::MASS_CANCEL}}));
+                                    {"MASS_CANCEL", cancelreason::MASS_CANCEL},
+                                    {"AMEND_TO_FILLED", cancelreason::AMEND_TO_FILLED}}));
   l.Set("RejectReason",
         Group(env, {{"UNKNOWN_COMMAND", reject::UNKNOWN_COMMAND},
                     {"UNKNOWN_BOOK", reject::UNKNOWN_BOOK},

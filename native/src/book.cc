@@ -14,6 +14,8 @@ namespace simex {
 
 namespace {
 inline bool bad(int64_t v, int64_t lo, int64_t hi) { return v < lo || v > hi; }
+// Filled quantities saturate at 2^53-1 (the TS engine's exact range): a + b < 2^63 here.
+inline int64_t satAdd(int64_t a, int64_t b) { return a + b > kMaxSafe ? kMaxSafe : a + b; }
 }  // namespace
 
 Book::Book(uint16_t index, const InstrumentSpec& spec)
@@ -326,7 +328,9 @@ bool Book::match(Taker& t, const CmdRecord& c, EventSink& out) {
       } else {
         const int64_t q = std::min(t.leaves, m.leaves);
         t.leaves -= q;
+        t.filled += q;
         m.leaves -= q;
+        m.filled = satAdd(m.filled, q);
         L.total -= q;
         EvtRecord& e = begin(out, evttype::TRADE, t.side, c);
         e.s[0] = t.id;
@@ -419,7 +423,7 @@ void Book::onNew(const CmdRecord& c, EventSink& out) {
       o.flags = c.flags;
       o.stp = c.stp;
       o.pad = 0;
-    o.spare = 0;
+      o.filled = t.filled;
       o.ownerRec = kNil;
       o.level = kNil;
       try {
@@ -456,26 +460,48 @@ void Book::onCancel(const CmdRecord& c, EventSink& out) {
   flushL2(c, out);
 }
 
+// Validation order (docs/ENGINE.md): flags (6) -> orderId / live / owner (8, 10, 11) -> qty
+// range / lot (12, 13; with TOTAL_QTY of the total) -> price (14-16) -> TOTAL_QTY at or below
+// filled: ACCEPTED + CANCELLED(AMEND_TO_FILLED) -> no change (20) -> post-only cross (17).
 void Book::onAmend(const CmdRecord& c, EventSink& out) {
+  if ((c.flags & ~amendcmdflags::TOTAL_QTY) != 0) return reject(c, reject::BAD_FLAGS, out);
   if (bad(c.orderId, 1, kMaxSafe)) return reject(c, reject::BAD_ORDER_ID, out);
   const uint32_t oi = ids_.find(static_cast<uint64_t>(c.orderId));
   if (oi == kNil) return reject(c, reject::UNKNOWN_ORDER, out);
   Order& o = orders_[oi];
   if (o.owner != c.owner) return reject(c, reject::NOT_OWNER, out);
-  const int64_t np = c.price, nq = c.qty;
+  const int64_t np = c.price;
   uint8_t r = 0;
-  if (bad(nq, spec_.minQty, spec_.maxQty)) r = reject::BAD_QUANTITY;
-  else if (nq % spec_.lotSize != 0) r = reject::BAD_LOT;
+  if (bad(c.qty, spec_.minQty, spec_.maxQty)) r = reject::BAD_QUANTITY;
+  else if (c.qty % spec_.lotSize != 0) r = reject::BAD_LOT;
   else r = checkLimitPrice(np);
-  if (r == 0 && np == o.price && nq == o.leaves) r = reject::AMEND_NO_CHANGE;
-  if (r == 0 && (o.flags & flags::POST_ONLY) && crosses(o.side, np)) r = reject::POST_ONLY_WOULD_CROSS;
+  if (r != 0) return reject(c, r, out);
+  int64_t nq = c.qty;
+  if (c.flags & amendcmdflags::TOTAL_QTY) {
+    // qty is the new total: what already traded counts against it.
+    if (c.qty <= o.filled) {
+      EvtRecord& e = begin(out, evttype::ACCEPTED, o.side, c);
+      e.s[0] = o.id;
+      e.s[1] = c.owner;
+      e.s[2] = np;
+      e.s[3] = c.qty;
+      emitCancelledOrder(o, cancelreason::AMEND_TO_FILLED, c, out);
+      removeOrder(oi);
+      flushL2(c, out);
+      return;
+    }
+    nq = c.qty - o.filled;
+  }
+  if (np == o.price && nq == o.leaves) r = reject::AMEND_NO_CHANGE;
+  else if ((o.flags & flags::POST_ONLY) && crosses(o.side, np)) r = reject::POST_ONLY_WOULD_CROSS;
   if (r != 0) return reject(c, r, out);
 
+  // ACCEPTED echoes the request: qty as sent (new leaves, or the new total with TOTAL_QTY).
   EvtRecord& e = begin(out, evttype::ACCEPTED, o.side, c);
   e.s[0] = o.id;
   e.s[1] = c.owner;
   e.s[2] = np;
-  e.s[3] = nq;
+  e.s[3] = c.qty;
 
   const int64_t oldPrice = o.price, oldLeaves = o.leaves;
   if (np == o.price && nq < o.leaves) {  // reduce in place, keep time priority
@@ -515,6 +541,7 @@ void Book::onAmend(const CmdRecord& c, EventSink& out) {
     removeOrder(oi, /*linked=*/false);
   } else {
     o.leaves = t.leaves;
+    o.filled = satAdd(o.filled, t.filled);
     linkToLevel(oi);
   }
   flushL2(c, out);
@@ -564,7 +591,7 @@ bool Book::order(int64_t orderId, OrderView& out) const {
   const uint32_t oi = ids_.find(static_cast<uint64_t>(orderId));
   if (oi == kNil) return false;
   const Order& o = orders_[oi];
-  out = OrderView{o.id, o.owner, o.side, o.price, o.leaves, o.flags, o.stp};
+  out = OrderView{o.id, o.owner, o.side, o.price, o.leaves, o.flags, o.stp, o.filled};
   return true;
 }
 
@@ -599,7 +626,7 @@ std::vector<uint8_t> Book::snapshot() const {
     for (const auto& [key, li] : sides_[s].map) {
       for (uint32_t oi = levels_[li].head; oi != kNil; oi = orders_[oi].next) {
         const Order& o = orders_[oi];
-        SnapOrder r{o.id, o.owner, o.side, o.flags, o.stp, 0, o.price, o.leaves, rank[oi]};
+        SnapOrder r{o.id, o.owner, o.side, o.flags, o.stp, 0, o.price, o.leaves, rank[oi], o.filled};
         std::memcpy(p, &r, sizeof r);
         p += kSnapOrderSize;
       }
@@ -615,6 +642,8 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
   SnapHeader h;
   std::memcpy(&h, image, sizeof h);
   if (h.magic != kSnapMagic) fail("bad magic (not an SXL3 image)");
+  if (h.version == 1)
+    fail("version 1 image (no per-order filled quantity) is not supported: take the snapshot again with this engine (version 2)");
   if (h.version != kEngineAbiVersion) fail("unsupported version " + std::to_string(h.version));
   if (h.book != index) fail("image is of book " + std::to_string(h.book) + ", not " + std::to_string(index));
   if (h.orderCount < 0 || h.orderCount > spec.maxOrders) fail("orderCount out of range");
@@ -647,6 +676,7 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
     if (bad(r.price, spec.minPrice, spec.maxPrice)) fail(at + "price out of range");
     if (r.price % spec.tickSize != 0) fail(at + "price off tick");
     if (bad(r.leaves, 1, spec.maxQty)) fail(at + "leaves out of range");
+    if (bad(r.filled, 0, kMaxSafe)) fail(at + "filled out of range");
     if (r.side < prevSide) fail(at + "bids must precede asks");
     if (i > 0 && r.side == prevSide &&
         (r.side == side::BUY ? r.price > prevPrice : r.price < prevPrice))
@@ -664,7 +694,7 @@ std::unique_ptr<Book> Book::fromSnapshot(uint16_t index, const InstrumentSpec& s
     o.flags = r.flags;
     o.stp = r.stp;
     o.pad = 0;
-    o.spare = 0;
+    o.filled = r.filled;
     o.ownerRec = kNil;
     o.ownerNext = o.ownerPrev = kNil;
     b->ids_.insert(static_cast<uint64_t>(o.id), oi);
@@ -709,6 +739,7 @@ void Book::validate() const {
         if (o.prev != prev) fail("level prev link broken");
         if (o.level != li || o.price != L.price || o.side != s) fail("order/level mismatch");
         if (o.leaves <= 0) fail("non-positive leaves");
+        if (bad(o.filled, 0, kMaxSafe)) fail("filled out of range");
         if (ids_.find(static_cast<uint64_t>(o.id)) != oi) fail("id index mismatch");
         total += o.leaves;
         ++n;

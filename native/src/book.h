@@ -49,7 +49,9 @@ struct Order {
   uint8_t flags;
   uint8_t stp;
   uint8_t pad;
-  uint64_t spare;  // padding to 64 bytes
+  // Quantity traded over the order's life (taker on entry / crossing amends, maker), saturating
+  // at kMaxSafe; AMEND with TOTAL_QTY sets leaves = total - filled. Cold: read by amends only.
+  int64_t filled;
 };
 static_assert(sizeof(Order) == 64);
 static_assert(Pool<Order>::kChunk * sizeof(Order) % kHugePage == 0, "order chunks: whole huge pages, line aligned");
@@ -91,6 +93,7 @@ struct OrderView {
   int64_t leaves;
   uint8_t flags;
   uint8_t stp;
+  int64_t filled;
 };
 
 struct BookStats {
@@ -200,6 +203,7 @@ class Book {
     uint8_t side;
     uint8_t stp;
     bool market;
+    int64_t filled = 0;  // traded by this taker in match() (TRADE only, not STP decrements)
   };
 
   static int64_t keyOf(uint8_t side, int64_t price) { return side == side::BUY ? -price : price; }

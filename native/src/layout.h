@@ -14,7 +14,9 @@ namespace simex {
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "simex layouts are little-endian");
 
-inline constexpr int kEngineAbiVersion = 1;
+// 2: AMEND flag TOTAL_QTY, cancel reason AMEND_TO_FILLED, 48-byte snapshot order records
+// carrying the order's filled quantity (v1 images are refused).
+inline constexpr int kEngineAbiVersion = 2;
 
 // ---- commands: fixed 48-byte records ------------------------------------------------------
 inline constexpr std::size_t kCmdSize = 48;
@@ -62,6 +64,11 @@ inline constexpr uint8_t GTC = 0, IOC = 1, FOK = 2;
 namespace flags {
 inline constexpr uint8_t POST_ONLY = 1;
 }
+// AMEND command flags (byte 4): TOTAL_QTY = qty is the order's new total quantity
+// (leaves = qty - filled; qty <= filled cancels with AMEND_TO_FILLED). Other bits: BAD_FLAGS.
+namespace amendcmdflags {
+inline constexpr uint8_t TOTAL_QTY = 2;
+}
 namespace stp {
 inline constexpr uint8_t NONE = 0, CANCEL_NEWEST = 1, CANCEL_OLDEST = 2, CANCEL_BOTH = 3,
                          DECREMENT_AND_CANCEL = 4;
@@ -101,7 +108,8 @@ namespace amendflags {
 inline constexpr uint16_t PRIORITY_KEPT = 1;
 }
 namespace cancelreason {
-inline constexpr uint8_t USER = 1, IOC_REMAINDER = 2, SELF_TRADE = 3, MASS_CANCEL = 4;
+inline constexpr uint8_t USER = 1, IOC_REMAINDER = 2, SELF_TRADE = 3, MASS_CANCEL = 4,
+                         AMEND_TO_FILLED = 5;
 }
 namespace reject {
 inline constexpr uint8_t UNKNOWN_COMMAND = 1, UNKNOWN_BOOK = 2, BAD_SIDE = 3, BAD_ORDER_TYPE = 4,
@@ -119,7 +127,7 @@ inline constexpr int64_t kMaxSafe = (int64_t{1} << 53) - 1;
 // ---- L3 snapshot ---------------------------------------------------------------------------
 inline constexpr uint32_t kSnapMagic = 0x334C5853;  // "SXL3"
 inline constexpr std::size_t kSnapHeaderSize = 40;
-inline constexpr std::size_t kSnapOrderSize = 40;
+inline constexpr std::size_t kSnapOrderSize = 48;
 
 // 40 bytes.
 struct SnapHeader {
@@ -133,7 +141,7 @@ struct SnapHeader {
 };
 static_assert(sizeof(SnapHeader) == kSnapHeaderSize);
 
-// 40 bytes.
+// 48 bytes (version 2: `filled` appended).
 struct SnapOrder {
   int64_t orderId;
   uint32_t owner;
@@ -144,9 +152,11 @@ struct SnapOrder {
   int64_t price;
   int64_t leaves;
   int64_t ownerRank;
+  int64_t filled;
 };
 static_assert(sizeof(SnapOrder) == kSnapOrderSize);
 static_assert(offsetof(SnapOrder, price) == 16);
 static_assert(offsetof(SnapOrder, ownerRank) == 32);
+static_assert(offsetof(SnapOrder, filled) == 40);
 
 }  // namespace simex

@@ -31,6 +31,7 @@ struct Gen {
       c = cancel(1 + r(nextId), owner);
     } else if (k < 88) {
       c = amend(1 + r(nextId), 990 + r(20), 1 + r(25), owner);
+      if (r(3) == 0) c.flags = amendcmdflags::TOTAL_QTY;  // total: below/at/above filled
     } else if (k < 91) {
       c = massCancel(owner);
     } else {  // garbage
@@ -129,8 +130,9 @@ TEST(restore_rejects_malformed_images_and_keeps_the_book) {
       mutate(40 + 12, &two, 1),                      // side 2
       mutate(40 + 14, &badStp, 1),                   // stp 7
       mutate(40 + 24, &zero, 8),                     // leaves 0
-      mutate(40 + 40 + 0, &good[40], 8),             // duplicate id (order 2 := id 1)
-      mutate(40 + 40 + 32, &rank5, 8),               // owner rank gap
+      mutate(40 + 40, &negSeq, 8),                   // filled -1
+      mutate(40 + kSnapOrderSize + 0, &good[40], 8),  // duplicate id (order 2 := id 1)
+      mutate(40 + kSnapOrderSize + 32, &rank5, 8),    // owner rank gap
       mutate(40 + 16, &crossedPrice, 8),             // bid 110 >= ask 105 (and out of order)
       std::vector<uint8_t>(good.begin(), good.end() - 1),
       std::vector<uint8_t>(good.begin(), good.begin() + 10),
@@ -142,10 +144,10 @@ TEST(restore_rejects_malformed_images_and_keeps_the_book) {
   std::vector<uint8_t> crossed = good;
   const int64_t p106 = 106;
   std::memcpy(crossed.data() + 40 + 16, &p106, 8);
-  std::memcpy(crossed.data() + 80 + 16, &p106, 8);
+  std::memcpy(crossed.data() + 40 + kSnapOrderSize + 16, &p106, 8);
   CHECK_THROWS(f.eng.restore(0, crossed.data(), crossed.size()));
   // Empty image restores an empty book with the header's counters.
-  SnapHeader h{kSnapMagic, 1, 0, 77, 5, 100, 0};
+  SnapHeader h{kSnapMagic, static_cast<uint16_t>(kEngineAbiVersion), 0, 77, 5, 100, 0};
   std::vector<uint8_t> empty(sizeof h);
   std::memcpy(empty.data(), &h, sizeof h);
   f.eng.restore(0, empty.data(), empty.size());

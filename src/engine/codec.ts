@@ -91,7 +91,8 @@ export interface NewOrderArgs {
   ts?: I64; // default 0
 }
 export interface CancelArgs { book: number; orderId: I64; owner: number; ts?: I64 }
-export interface AmendArgs { book: number; orderId: I64; owner: number; price: I64; qty: I64; ts?: I64 }
+/** `flags`: AmendCmdFlags bits (TOTAL_QTY: qty is the new total quantity), default 0. */
+export interface AmendArgs { book: number; orderId: I64; owner: number; price: I64; qty: I64; ts?: I64; flags?: number }
 export interface MassCancelArgs { book: number; owner: number; ts?: I64 }
 
 const CMD_W = CMD_SIZE >>> 2; // 12 words per command
@@ -170,7 +171,7 @@ export class CommandWriter {
 
   amend(a: AmendArgs): this {
     const w = this.slot();
-    this.header(w, CmdType.AMEND, 0, 0, 0, 0, 0, a.book, a.owner, a.ts);
+    this.header(w, CmdType.AMEND, 0, 0, 0, a.flags ?? 0, 0, a.book, a.owner, a.ts);
     this.i64(w + 6, a.orderId);
     this.i64(w + 8, a.price);
     this.i64(w + 10, a.qty);

@@ -17,7 +17,9 @@
  * garbage input.
  */
 
-export const ENGINE_ABI_VERSION = 1;
+/** 2: AMEND flag TOTAL_QTY, CancelReason AMEND_TO_FILLED, per-order filled quantity in
+ *  the L3 snapshot (48-byte order records). A v1 snapshot is refused (see "L3 snapshot"). */
+export const ENGINE_ABI_VERSION = 2;
 
 // ---------------------------------------------------------------------------------------
 // Commands: fixed 48-byte records.
@@ -27,7 +29,8 @@ export const ENGINE_ABI_VERSION = 1;
 //    1  u8  side      0 buy, 1 sell  (ignored)     (ignored)        (ignored)
 //    2  u8  ordType   0 limit,1 mkt  (ignored)     (ignored)        (ignored)
 //    3  u8  tif       0 GTC,1 IOC,2 FOK
-//    4  u8  flags     bit0 post-only; other bits must be 0
+//    4  u8  flags     NEW: bit0 post-only; AMEND: bit1 TOTAL_QTY (AmendCmdFlags);
+//                     any other bit must be 0 (BAD_FLAGS)
 //    5  u8  stp       self-trade prevention mode (StpMode)
 //    6  u16 book      book index returned by addBook
 //    8  u32 owner     account id; 0 = anonymous (no STP, cannot mass-cancel)
@@ -35,7 +38,8 @@ export const ENGINE_ABI_VERSION = 1;
 //   16  i64 ts        caller timestamp, µs since epoch; copied into every event
 //   24  i64 orderId   1 .. 2^53-1, unique among live orders of the book
 //   32  i64 price     limit price; market: protection price or 0 (none); amend: new price
-//   40  i64 qty       NEW: order quantity; AMEND: new open (leaves) quantity
+//   40  i64 qty       NEW: order quantity; AMEND: new open (leaves) quantity, or with
+//                     TOTAL_QTY the order's new total quantity (leaves = qty - filled)
 // ---------------------------------------------------------------------------------------
 export const CMD_SIZE = 48;
 export const CmdOff = {
@@ -67,6 +71,17 @@ export const Tif = { GTC: 0, IOC: 1, FOK: 2 } as const;
 export type Tif = (typeof Tif)[keyof typeof Tif];
 
 export const Flags = { POST_ONLY: 1 } as const;
+
+/**
+ * AMEND command flags (byte 4). TOTAL_QTY: `qty` is the order's new TOTAL quantity (FIX
+ * OrderCancelReplaceRequest OrderQty): new leaves = qty - filled, where filled is what the
+ * order has traded over its whole life (as a taker on entry, on crossing amends, as a maker).
+ * qty <= filled cancels the remainder (CANCELLED reason AMEND_TO_FILLED, no AMENDED). A
+ * fill that lands just before the AMEND therefore counts against the quantity asked instead
+ * of being bought again on top. Without it: qty is the new absolute leaves (v1 behaviour).
+ * Bit 1, not bit 0: bit 0 is NEW's post-only, and AMEND rejects it (BAD_FLAGS).
+ */
+export const AmendCmdFlags = { TOTAL_QTY: 2 } as const;
 
 /** Self-trade prevention: the taker's mode decides what happens when it meets a resting order
  *  of the same (non-zero) owner. */
@@ -143,6 +158,7 @@ export const CancelReason = {
   IOC_REMAINDER: 2, // unfilled part of an IOC or market order
   SELF_TRADE: 3, // removed by self-trade prevention
   MASS_CANCEL: 4, // MASS_CANCEL command
+  AMEND_TO_FILLED: 5, // AMEND with TOTAL_QTY at or below the filled quantity (cmdType AMEND)
 } as const;
 export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
 
@@ -199,16 +215,21 @@ export const MAX_SAFE = Number.MAX_SAFE_INTEGER; // 2^53 - 1
 // rebuild it exactly (same priorities, same future sequence and match ids).
 //
 //   header, 40 bytes:
-//     0 u32 magic 0x334C5853 ("SXL3")   4 u16 ENGINE_ABI_VERSION   6 u16 book
+//     0 u32 magic 0x334C5853 ("SXL3")   4 u16 ENGINE_ABI_VERSION (2)   6 u16 book
 //     8 i64 seq (last assigned)         16 i64 nextMatchId
 //    24 i64 lastTradePrice (0 = none)   32 i64 orderCount
-//   then orderCount records of 40 bytes, bids best price first, then asks best price first,
+//   then orderCount records of 48 bytes, bids best price first, then asks best price first,
 //   each level in time priority:
 //     0 i64 orderId  8 u32 owner  12 u8 side  13 u8 flags  14 u8 stp  15 u8 0
-//    16 i64 price   24 i64 leaves  32 i64 ownerRank
+//    16 i64 price   24 i64 leaves  32 i64 ownerRank  40 i64 filled
 // ownerRank is the order's 0-based position in its owner's list (the order in which
 // MASS_CANCEL cancels: oldest acceptance first); restore rebuilds owner lists from it.
+// filled: quantity the order has traded (0 .. 2^53-1, saturating), what TOTAL_QTY amends
+// subtract. Version 1 images (40-byte records, no filled) are refused, not read with
+// filled = 0: an order restored with filled 0 would let a TOTAL_QTY amend buy its past fills
+// again, the very over-fill TOTAL_QTY exists to prevent. Snapshots live only in memory
+// (shard migration), so a v1 image can only come from a process running older code.
 // ---------------------------------------------------------------------------------------
 export const SNAP_MAGIC = 0x334c5853;
 export const SNAP_HEADER_SIZE = 40;
-export const SNAP_ORDER_SIZE = 40;
+export const SNAP_ORDER_SIZE = 48;

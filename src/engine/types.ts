@@ -57,6 +57,10 @@ export interface RestingOrder {
   leaves: number;
   flags: number;
   stp: number;
+  /** Quantity the order has traded so far (as a taker on entry and on crossing amends, and as
+   *  a maker; STP decrements are not fills), saturating at 2^53-1. An AMEND with TOTAL_QTY
+   *  sets leaves = total - filled. */
+  filled: number;
 }
 
 export interface BookStats {

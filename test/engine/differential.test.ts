@@ -5,7 +5,7 @@
 // from the native engine's snapshots at every checkpoint (cross-implementation restore).
 import { describe, expect, it } from 'vitest';
 import { CommandWriter, decodeEvent, formatEvent } from '../../src/engine/codec.js';
-import { EVT_SIZE, EventType, RejectReason } from '../../src/engine/layout.js';
+import { AmendCmdFlags, CancelReason, EVT_SIZE, EventType, RejectReason } from '../../src/engine/layout.js';
 import type { Engine } from '../../src/engine/types.js';
 import { TsEngine } from '../../src/engine/ts/index.js';
 import { IS_CI, loadNative } from './helpers/impls.js';
@@ -23,7 +23,7 @@ function firstDiff(a: Uint8Array, b: Uint8Array): number {
   return a.length === b.length ? -1 : n;
 }
 
-interface Coverage { events: Map<number, number>; rejects: Map<number, number>; commands: number; swaps: number }
+interface Coverage { events: Map<number, number>; rejects: Map<number, number>; cancels: Map<number, number>; commands: number; swaps: number }
 
 /**
  * Runs one seeded stream. When `swap` is set, at every checkpoint the TS engine is replaced by
@@ -59,6 +59,7 @@ function runStream(seed: number, ts0: TsEngine, nat: Engine, cov: Coverage, swap
       const t = e1[i * EVT_SIZE]!;
       cov.events.set(t, (cov.events.get(t) ?? 0) + 1);
       if (t === EventType.REJECTED) { const rr = e1[i * EVT_SIZE + 2]!; cov.rejects.set(rr, (cov.rejects.get(rr) ?? 0) + 1); }
+      if (t === EventType.CANCELLED) { const cr = e1[i * EVT_SIZE + 2]!; cov.cancels.set(cr, (cov.cancels.get(cr) ?? 0) + 1); }
     }
     done += k;
     cov.commands += k;
@@ -98,7 +99,7 @@ describe('differential: TS engine vs native engine', () => {
   }
   it.skipIf(!native.ok && !IS_CI)('>= 1,000,000 random commands give byte-identical events and snapshots', () => {
     if (!native.ok) throw new Error(`native engine required under CI=true: ${native.error.message}`);
-    const cov: Coverage = { events: new Map(), rejects: new Map(), commands: 0, swaps: 0 };
+    const cov: Coverage = { events: new Map(), rejects: new Map(), cancels: new Map(), commands: 0, swaps: 0 };
     for (const seed of SEEDS) {
       const ts = new TsEngine();
       const nat = native.create();
@@ -113,6 +114,7 @@ describe('differential: TS engine vs native engine', () => {
     // The streams must really exercise every event type and every reject reason.
     for (const t of Object.values(EventType)) expect(cov.events.get(t) ?? 0, `event type ${t}`).toBeGreaterThan(0);
     for (const [name, code] of Object.entries(RejectReason)) expect(cov.rejects.get(code) ?? 0, `reject ${name}`).toBeGreaterThan(0);
+    for (const [name, code] of Object.entries(CancelReason)) expect(cov.cancels.get(code) ?? 0, `cancel ${name}`).toBeGreaterThan(0);
   });
 
   it.skipIf(!native.ok && !IS_CI)('a deep book (100k resting, thousands of levels) stays identical under churn and sweeps', () => {
@@ -174,7 +176,14 @@ describe('differential: TS engine vs native engine', () => {
               price = opp ? opp.price + (o.side === 0 ? 5 : -5) * Math.floor(r() * 3) : o.price;
             }
           }
-          w.amend({ book: 0, orderId: id, owner: o && r() < 0.95 ? o.owner : owner, price, qty: 10 * (1 + Math.floor(r() * 20)) });
+          // 1 in 3 a TOTAL_QTY amend whose total is just below, at, or above what the order traded.
+          let qty = 10 * (1 + Math.floor(r() * 20));
+          let flags = 0;
+          if (o && r() < 0.33) {
+            flags = AmendCmdFlags.TOTAL_QTY;
+            qty = Math.max(10, o.filled + 10 * (Math.floor(r() * 5) - 1));
+          }
+          w.amend({ book: 0, orderId: id, owner: o && r() < 0.95 ? o.owner : owner, price, qty, flags });
         } else if (x < 0.91) {
           // Sweeps through many levels.
           const side = r() < 0.5 ? 0 : 1;

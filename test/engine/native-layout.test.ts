@@ -24,7 +24,7 @@ describe.skipIf(!native.ok)('native layout constants', () => {
 
   const groups = {
     CmdOff: L.CmdOff, EvtOff: L.EvtOff, CmdType: L.CmdType, Side: L.Side, OrdType: L.OrdType,
-    Tif: L.Tif, Flags: L.Flags, StpMode: L.StpMode, EventType: L.EventType,
+    Tif: L.Tif, Flags: L.Flags, AmendCmdFlags: L.AmendCmdFlags, StpMode: L.StpMode, EventType: L.EventType,
     AmendFlags: L.AmendFlags, CancelReason: L.CancelReason, RejectReason: L.RejectReason,
   } as const;
 

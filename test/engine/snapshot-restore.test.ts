@@ -2,7 +2,7 @@
 // and leave the book unchanged, images are identical across implementations.
 import { describe, expect, it } from 'vitest';
 import { CommandWriter } from '../../src/engine/codec.js';
-import { EVT_SIZE, SNAP_HEADER_SIZE } from '../../src/engine/layout.js';
+import { EVT_SIZE, SNAP_HEADER_SIZE, SNAP_ORDER_SIZE } from '../../src/engine/layout.js';
 import type { Engine } from '../../src/engine/types.js';
 import { implementations } from './helpers/impls.js';
 import { STREAM_SPECS, StreamGen } from './helpers/stream.js';
@@ -59,11 +59,13 @@ describe.each(impls)('$name engine: snapshot and restore', (impl) => {
     const a = fresh();
     runBatches(a, new StreamGen(9), 20, 500);
     const img = a.snapshot(0);
-    expect(img.length).toBeGreaterThan(SNAP_HEADER_SIZE + 40);
+    expect(img.length).toBeGreaterThan(SNAP_HEADER_SIZE + SNAP_ORDER_SIZE);
     const before = a.snapshot(0);
     const bad: [string, (x: Uint8Array, dv: DataView) => Uint8Array | void][] = [
       ['bad magic', (x) => { x[0] ^= 1; }],
       ['bad version', (_x, dv) => { dv.setUint16(4, 99, true); }],
+      ['version 1 (no filled quantities)', (_x, dv) => { dv.setUint16(4, 1, true); }],
+      ['negative filled', (_x, dv) => { dv.setBigInt64(SNAP_HEADER_SIZE + 40, -1n, true); }],
       ['wrong book', (_x, dv) => { dv.setUint16(6, 1, true); }],
       ['truncated', (x) => x.subarray(0, x.length - 1)],
       ['too short', (x) => x.subarray(0, 10)],
@@ -71,11 +73,11 @@ describe.each(impls)('$name engine: snapshot and restore', (impl) => {
       ['negative count', (_x, dv) => { dv.setBigInt64(32, -1n, true); }],
       ['zero leaves', (_x, dv) => { dv.setBigInt64(SNAP_HEADER_SIZE + 24, 0n, true); }],
       ['bad side', (x) => { x[SNAP_HEADER_SIZE + 12] = 7; }],
-      ['duplicate id', (_x, dv) => { dv.setBigInt64(SNAP_HEADER_SIZE + 40, dv.getBigInt64(SNAP_HEADER_SIZE, true), true); }],
+      ['duplicate id', (_x, dv) => { dv.setBigInt64(SNAP_HEADER_SIZE + SNAP_ORDER_SIZE, dv.getBigInt64(SNAP_HEADER_SIZE, true), true); }],
       ['crossed', (_x, dv) => {
         // Move the last ask below the first bid.
         const n = Number(dv.getBigInt64(32, true));
-        const last = SNAP_HEADER_SIZE + (n - 1) * 40;
+        const last = SNAP_HEADER_SIZE + (n - 1) * SNAP_ORDER_SIZE;
         dv.setUint8(last + 12, 1);
         dv.setBigInt64(last + 16, dv.getBigInt64(SNAP_HEADER_SIZE + 16, true) - 5n, true);
       }],

@@ -97,6 +97,6 @@ describe.each(await implementations())('$name engine: time in force and order ty
       { type: 1, side: BUY, reason: 0, flags: 0, orderId: 1, owner: 3, price: 100, qty: 10 },
       { type: 6, side: BUY, reason: 0, flags: 0, price: 100, totalQty: 10, orders: 1 },
     ]);
-    expect(h.engine.order(h.book, 1)).toEqual({ orderId: 1, owner: 3, side: BUY, price: 100, leaves: 10, flags: 0, stp: 0 });
+    expect(h.engine.order(h.book, 1)).toEqual({ orderId: 1, owner: 3, side: BUY, price: 100, leaves: 10, flags: 0, stp: 0, filled: 0 });
   });
 });

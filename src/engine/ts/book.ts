@@ -7,7 +7,7 @@
  * - order pool: one 64-byte record per slot (one cache line: a cancel in a 1M-order book
  *   costs a few cache misses, not one per field), read through a Float64Array `of` and an
  *   Int32Array `oi` over the same ArrayBuffer:
- *     of[8o+0] id   of[8o+1] price   of[8o+2] leaves
+ *     of[8o+0] id   of[8o+1] price   of[8o+2] leaves   of[8o+7] filled (traded so far)
  *     oi[16o+6] owner (raw u32 bits)  oi[16o+7] level node  oi[16o+8] prev  oi[16o+9] next
  *     oi[16o+10] owner-list prev  oi[16o+11] owner-list next  oi[16o+12] side|flags<<8|stp<<16
  *     oi[16o+13] owner record index (owner != 0)
@@ -22,7 +22,7 @@
  */
 import {
   CancelReason, EventType, Flags, OrdType, RejectReason, SNAP_HEADER_SIZE, SNAP_MAGIC,
-  SNAP_ORDER_SIZE, StpMode, Tif, ENGINE_ABI_VERSION, CmdType, AmendFlags,
+  SNAP_ORDER_SIZE, StpMode, Tif, ENGINE_ABI_VERSION, CmdType, AmendFlags, AmendCmdFlags, MAX_SAFE,
 } from '../layout.js';
 import type { InstrumentSpec, Level, RestingOrder } from '../types.js';
 import type { EventOut } from './events.js';
@@ -39,6 +39,9 @@ const SELL = 1;
 const F_ID = 0;
 const F_PRICE = 1;
 const F_LEAVES = 2;
+/** Quantity the order has traded over its life (taker on entry and on crossing amends, maker),
+ *  saturating at MAX_SAFE; what an AMEND with TOTAL_QTY subtracts. Words 14-15 of the record. */
+const F_FILLED = 7;
 const I_OWNER = 6;
 const I_LEVEL = 7;
 const I_PREV = 8;
@@ -63,6 +66,8 @@ function multipleOf(v: number, m: number): boolean {
 
 // Enum values as module constants: the hot paths read constants, not object properties.
 const AMEND_PRIORITY_KEPT = AmendFlags.PRIORITY_KEPT;
+const AMEND_TOTAL_QTY = AmendCmdFlags.TOTAL_QTY;
+const CR_AMEND_TO_FILLED = CancelReason.AMEND_TO_FILLED;
 const CR_IOC_REMAINDER = CancelReason.IOC_REMAINDER;
 const CR_MASS_CANCEL = CancelReason.MASS_CANCEL;
 const CR_SELF_TRADE = CancelReason.SELF_TRADE;
@@ -140,8 +145,10 @@ export class Book {
   private pNode: Int32Array;
   private pN = 0;
 
-  // Matching outcome side channel: set when STP cancelled the taker.
+  // Matching outcome side channels: set when STP cancelled the taker; quantity the taker
+  // traded (TRADE events only: STP decrements are not fills).
   private stpStopped = false;
+  private takerFilled = 0;
 
   constructor(index: number, spec: InstrumentSpec, out: EventOut, capacity = 1024) {
     this.index = index;
@@ -404,6 +411,7 @@ export class Book {
   private match(side: number, limited: boolean, limit: number, takerId: number, owner: number,
     stp: number, leaves: number, cxlPrice: number, decPrice: number): number {
     this.stpStopped = false;
+    this.takerFilled = 0;
     const t = side === BUY ? this.asks : this.bids;
     const mside = side ^ 1;
     const useStp = owner !== 0 && stp !== STP_NONE;
@@ -458,6 +466,9 @@ export class Book {
         }
         const q = leaves < ml ? leaves : ml;
         leaves -= q;
+        this.takerFilled += q;
+        const mf = this.of[8 * o + F_FILLED]! + q;
+        this.of[8 * o + F_FILLED] = mf > MAX_SAFE ? MAX_SAFE : mf;
         this.emit(EV_TRADE, side, 0, 0, takerId, this.of[8 * o + F_ID]!, lp, q, leaves, ml - q, this.nextMatchId++);
         this.lastTradePrice = lp;
         if (ml === q) {
@@ -529,6 +540,7 @@ export class Book {
       this.of[8 * o + F_ID] = id;
       this.of[8 * o + F_PRICE] = price;
       this.of[8 * o + F_LEAVES] = leaves;
+      this.of[8 * o + F_FILLED] = this.takerFilled;
       this.oi[16 * o + I_OWNER] = owner;
       this.oi[16 * o + I_META] = side | (flags << 8) | (stp << 16);
       this.ids.add(id, o);
@@ -574,7 +586,13 @@ export class Book {
     this.drop(o);
   }
 
+  /** AMEND (docs/ENGINE.md "CANCEL, AMEND, MASS_CANCEL"): flags (6) -> orderId / live /
+   *  owner (8, 10, 11) -> qty range / lot (12, 13; with TOTAL_QTY of the total) -> price
+   *  (14-16) -> TOTAL_QTY at or below filled: cancel (AMEND_TO_FILLED) -> no change (20) ->
+   *  post-only cross (17). */
   onAmend(ci: Int32Array, w: number): void {
+    const flags = ci[w + 1]! & 0xff;
+    if ((flags & ~AMEND_TOTAL_QTY) !== 0) return this.reject(R_BAD_FLAGS, ci, w);
     const o = this.lookupOwned(ci, w);
     if (o < 0) return;
     const s = this.spec;
@@ -586,34 +604,50 @@ export class Book {
     if (r !== 0) return this.reject(r, ci, w);
     const oldPrice = this.of[8 * o + F_PRICE]!;
     const oldLeaves = this.of[8 * o + F_LEAVES]!;
-    if (price === oldPrice && qty === oldLeaves) return this.reject(R_AMEND_NO_CHANGE, ci, w);
     const side = (this.oi[16 * o + I_META]! & 0xff);
+    const id = this.of[8 * o + F_ID]!;
+    const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
+    let nq = qty;
+    if (flags !== 0) {
+      // TOTAL_QTY: qty is the new total; what already traded counts against it.
+      const filled = this.of[8 * o + F_FILLED]!;
+      if (qty <= filled) {
+        this.emit(EV_ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
+        this.emit(EV_CANCELLED, side, CR_AMEND_TO_FILLED, 0, id, owner, oldPrice, oldLeaves, 0, 0, 0);
+        this.unlinkFromLevel(o);
+        this.drop(o);
+        return;
+      }
+      nq = qty - filled;
+    }
+    if (price === oldPrice && nq === oldLeaves) return this.reject(R_AMEND_NO_CHANGE, ci, w);
     if ((((this.oi[16 * o + I_META]! >>> 8) & 0xff) & FLAG_POST_ONLY) !== 0 && this.crosses(side, price)) {
       return this.reject(R_POST_ONLY_WOULD_CROSS, ci, w);
     }
-    const id = this.of[8 * o + F_ID]!;
-    const owner = (this.oi[16 * o + I_OWNER]! >>> 0);
+    // ACCEPTED echoes the request (qty as sent: leaves, or the total with TOTAL_QTY).
     this.emit(EV_ACCEPTED, side, 0, 0, id, owner, price, qty, 0, 0, 0);
-    if (price === oldPrice && qty < oldLeaves) {
+    if (price === oldPrice && nq < oldLeaves) {
       // Reduce in place: keeps time priority.
-      this.of[8 * o + F_LEAVES] = qty;
+      this.of[8 * o + F_LEAVES] = nq;
       const t = side === BUY ? this.bids : this.asks;
       const lv = this.oi[16 * o + I_LEVEL]!;
-      t.total[lv] -= oldLeaves - qty;
-      this.emit(EV_AMENDED, side, 0, AMEND_PRIORITY_KEPT, id, owner, price, qty, oldPrice, oldLeaves, 0);
+      t.total[lv] -= oldLeaves - nq;
+      this.emit(EV_AMENDED, side, 0, AMEND_PRIORITY_KEPT, id, owner, price, nq, oldPrice, oldLeaves, 0);
       this.touch(side, price, lv);
       return;
     }
     // Loses priority: out of the level, then re-enters as a GTC limit taker.
     this.unlinkFromLevel(o);
     this.of[8 * o + F_PRICE] = price;
-    this.of[8 * o + F_LEAVES] = qty;
-    this.emit(EV_AMENDED, side, 0, 0, id, owner, price, qty, oldPrice, oldLeaves, 0);
-    const leaves = this.match(side, true, price, id, owner, (this.oi[16 * o + I_META]! >>> 16), qty, price, price);
+    this.of[8 * o + F_LEAVES] = nq;
+    this.emit(EV_AMENDED, side, 0, 0, id, owner, price, nq, oldPrice, oldLeaves, 0);
+    const leaves = this.match(side, true, price, id, owner, (this.oi[16 * o + I_META]! >>> 16), nq, price, price);
     if (leaves === 0 || this.stpStopped) {
       this.drop(o);
       return;
     }
+    const f = this.of[8 * o + F_FILLED]! + this.takerFilled;
+    this.of[8 * o + F_FILLED] = f > MAX_SAFE ? MAX_SAFE : f;
     this.of[8 * o + F_LEAVES] = leaves;
     this.rest(o);
   }
@@ -662,6 +696,7 @@ export class Book {
     return {
       orderId: id, owner: (this.oi[16 * o + I_OWNER]! >>> 0), side: (this.oi[16 * o + I_META]! & 0xff), price: this.of[8 * o + F_PRICE]!,
       leaves: this.of[8 * o + F_LEAVES]!, flags: ((this.oi[16 * o + I_META]! >>> 8) & 0xff), stp: (this.oi[16 * o + I_META]! >>> 16),
+      filled: this.of[8 * o + F_FILLED]!,
     };
   }
 
@@ -710,6 +745,7 @@ export class Book {
       put(w + 4, this.of[8 * o + F_PRICE]!);
       put(w + 6, this.of[8 * o + F_LEAVES]!);
       put(w + 8, (this.oi[16 * o + I_OWNER]! >>> 0) === 0 ? 0 : rank[o]!);
+      put(w + 10, this.of[8 * o + F_FILLED]!);
       p += SNAP_ORDER_SIZE;
     });
     return img;
@@ -723,7 +759,9 @@ export class Book {
     if (img.byteLength < SNAP_HEADER_SIZE) fail('image shorter than the header');
     const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
     if (dv.getUint32(0, true) !== SNAP_MAGIC) fail('bad magic');
-    if (dv.getUint16(4, true) !== ENGINE_ABI_VERSION) fail(`unsupported version ${dv.getUint16(4, true)}`);
+    const version = dv.getUint16(4, true);
+    if (version === 1) fail('version 1 image (no per-order filled quantity) is not supported: take the snapshot again with this engine (version 2)');
+    if (version !== ENGINE_ABI_VERSION) fail(`unsupported version ${version}`);
     if (dv.getUint16(6, true) !== this.index) fail(`image is for book ${dv.getUint16(6, true)}`);
     const i64 = (off: number, what: string): number => {
       const v = dv.getBigInt64(off, true);
@@ -746,6 +784,7 @@ export class Book {
     const prices = new Float64Array(n);
     const leaves = new Float64Array(n);
     const ranks = new Float64Array(n);
+    const filledQ = new Float64Array(n);
     const seen = new IntMap(Math.max(16, n));
     let phase = 0; // 0 bids, 1 asks
     let prev = NaN;
@@ -768,13 +807,14 @@ export class Book {
       const lv = i64(off + 24, 'leaves');
       if (lv < 1 || lv > s.maxQty) fail('bad leaves');
       const rk = i64(off + 32, 'ownerRank');
+      const fq = i64(off + 40, 'filled');
       if (side < phase) fail('bids must precede asks');
       if (side !== phase) { phase = side; prev = NaN; }
       if (prev === prev && (side === BUY ? price > prev : price < prev)) fail('levels out of order');
       prev = price;
       if (side === BUY) { if (bestBid !== bestBid) bestBid = price; } else if (bestAsk !== bestAsk) bestAsk = price;
       ids[i] = id; owners[i] = dv.getUint32(off + 8, true); sides[i] = side; flags[i] = fl;
-      stps[i] = stp; prices[i] = price; leaves[i] = lv; ranks[i] = rk;
+      stps[i] = stp; prices[i] = price; leaves[i] = lv; ranks[i] = rk; filledQ[i] = fq;
     }
     if (bestBid === bestBid && bestAsk === bestAsk && bestBid >= bestAsk) fail('book is crossed');
     // Owner lists: per owner, ranks must be exactly 0..k-1.
@@ -813,6 +853,7 @@ export class Book {
       this.of[8 * o + F_ID] = ids[i]!;
       this.of[8 * o + F_PRICE] = prices[i]!;
       this.of[8 * o + F_LEAVES] = leaves[i]!;
+      this.of[8 * o + F_FILLED] = filledQ[i]!;
       this.oi[16 * o + I_OWNER] = owners[i]!;
       this.oi[16 * o + I_META] = sides[i]! | (flags[i]! << 8) | (stps[i]! << 16);
       this.ids.add(ids[i]!, o);
@@ -864,6 +905,8 @@ export class Book {
           }
           const l = this.of[8 * o + F_LEAVES]!;
           if (!(l > 0) || !Number.isSafeInteger(l)) throw new Error(`order ${this.of[8 * o + F_ID]} has leaves ${l}`);
+          const fq = this.of[8 * o + F_FILLED]!;
+          if (!(fq >= 0) || !Number.isSafeInteger(fq)) throw new Error(`order ${this.of[8 * o + F_ID]} has filled ${fq}`);
           if (this.ids.get(this.of[8 * o + F_ID]!, this.of) !== o) throw new Error(`order ${this.of[8 * o + F_ID]} missing from the id index`);
           sum += l;
           cnt++;

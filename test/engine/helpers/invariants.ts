@@ -6,7 +6,7 @@
 import { SNAP_HEADER_SIZE, SNAP_ORDER_SIZE, SNAP_MAGIC } from '../../../src/engine/layout.js';
 import type { Engine } from '../../../src/engine/types.js';
 
-export interface SnapOrder { orderId: number; owner: number; side: number; flags: number; stp: number; price: number; leaves: number; ownerRank: number }
+export interface SnapOrder { orderId: number; owner: number; side: number; flags: number; stp: number; price: number; leaves: number; ownerRank: number; filled: number }
 
 export function parseSnapshot(img: Uint8Array): { seq: number; nextMatchId: number; lastTradePrice: number; orders: SnapOrder[] } {
   const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
@@ -19,6 +19,7 @@ export function parseSnapshot(img: Uint8Array): { seq: number; nextMatchId: numb
       orderId: Number(dv.getBigInt64(o, true)), owner: dv.getUint32(o + 8, true), side: dv.getUint8(o + 12),
       flags: dv.getUint8(o + 13), stp: dv.getUint8(o + 14), price: Number(dv.getBigInt64(o + 16, true)),
       leaves: Number(dv.getBigInt64(o + 24, true)), ownerRank: Number(dv.getBigInt64(o + 32, true)),
+      filled: Number(dv.getBigInt64(o + 40, true)),
     });
   }
   return { seq: Number(dv.getBigInt64(8, true)), nextMatchId: Number(dv.getBigInt64(16, true)), lastTradePrice: Number(dv.getBigInt64(24, true)), orders };
@@ -47,7 +48,8 @@ export function checkBook(engine: Engine, book: number, orderStride = 1): void {
     if (o.owner !== 0) { const r = ranks.get(o.owner) ?? []; r.push(o.ownerRank); ranks.set(o.owner, r); }
     if (k++ % orderStride !== 0) continue;
     const ro = engine.order(book, o.orderId);
-    if (!ro || ro.leaves !== o.leaves || ro.price !== o.price || ro.side !== o.side) throw new Error(`${where}: order(${o.orderId}) disagrees with the snapshot`);
+    if (!(o.filled >= 0)) throw new Error(`${where}: order ${o.orderId} has filled ${o.filled}`);
+    if (!ro || ro.leaves !== o.leaves || ro.price !== o.price || ro.side !== o.side || ro.filled !== o.filled) throw new Error(`${where}: order(${o.orderId}) disagrees with the snapshot`);
   }
   for (const [owner, r] of ranks) {
     r.sort((a, b) => a - b);

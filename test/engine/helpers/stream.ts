@@ -5,7 +5,7 @@
  * and out-of-range prices, unknown/duplicate/out-of-range ids, unknown books, garbage records).
  */
 import { CommandWriter } from '../../../src/engine/codec.js';
-import { CMD_SIZE, CmdOff, Flags, OrdType, StpMode, Tif } from '../../../src/engine/layout.js';
+import { AmendCmdFlags, CMD_SIZE, CmdOff, Flags, OrdType, StpMode, Tif } from '../../../src/engine/layout.js';
 import type { InstrumentSpec } from '../../../src/engine/types.js';
 import { mulberry32 } from '../../../src/util/prng.js';
 
@@ -127,7 +127,15 @@ export class StreamGen {
       else if (k < 0.95) qty += b.spec.lotSize * (1 + this.int(3)); // up
       // else: unchanged (AMEND_NO_CHANGE when untouched since)
       if (price <= 0 || price > b.spec.maxPrice) price = b.mid;
-      w.amend({ book: bi, orderId: b.ids[j]!, owner: own, price, qty, ts });
+      // TOTAL_QTY amends: qty is then a total, often at or below what partially filled orders
+      // traded (AMEND_TO_FILLED), sometimes just a few lots (small totals); 1% bad flag bits.
+      const t = this.r();
+      let flags = 0;
+      if (t < 0.35) {
+        flags = AmendCmdFlags.TOTAL_QTY;
+        if (t < 0.12) qty = b.spec.lotSize * Math.max(b.spec.minQty / b.spec.lotSize, 1 + this.int(4));
+      } else if (t < 0.36) flags = this.pick([1, 4, 3, 0x80, 0xff]);
+      w.amend({ book: bi, orderId: b.ids[j]!, owner: own, price, qty, ts, flags });
       b.prices[j] = price; b.qtys[j] = qty;
     } else if (x < 0.88) {
       w.massCancel({ book: bi, owner: this.r() < 0.95 ? owner : 0, ts });
