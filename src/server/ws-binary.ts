@@ -375,6 +375,16 @@ export class BinaryWs {
       ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, 0, RejectReason.UNKNOWN_ORDER);
       return;
     }
+    // A session cancels and amends the orders it entered (their ids carry its slot: slot *
+    // 2^32 + n), whatever the account: anonymous sessions all reach the engine as owner 0,
+    // so its owner check cannot tell them apart, and the reports of an order go to the
+    // session that entered it, so another session's request would go unanswered. The answer
+    // is UNKNOWN_ORDER, as for an id that names nothing: it does not tell whether another
+    // session has such an order. MASS_CANCEL still reaches every order of the account.
+    if (Math.floor(target / TWO32) !== s.slot) {
+      ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, RejectReason.UNKNOWN_ORDER);
+      return;
+    }
     if (m.type === MsgType.AMEND && ex.halted) return ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, EdgeReason.TRADING_HALTED);
     if (m.type === MsgType.AMEND) {
       const block = this.opts.control.blockReason(b.inst);
