@@ -14,7 +14,8 @@
  * - Requests get strictly increasing clOrdIds from one counter per session. Each returns a
  *   promise (with `.clOrdId` attached) resolved after the frame carrying the request's
  *   first response has been processed: NEW -> ACCEPTED (+ FILLs / CANCELLED in that frame)
- *   or REJECTED; CANCEL -> CANCELLED or REJECTED; AMEND -> AMENDED or REJECTED;
+ *   or REJECTED; CANCEL -> CANCELLED or REJECTED; AMEND -> AMENDED or REJECTED (a qtyTotal
+ *   AMEND at or below the filled quantity: CANCELLED AMEND_TO_FILLED);
  *   MASS_CANCEL -> all MASS_CANCEL_ACKs or REJECTED. Rejections resolve (status
  *   'rejected', numeric `reason` + string `reasonName`); the promise rejects only for
  *   transport problems (client closed, timeout).
@@ -37,7 +38,7 @@ import { FrameReader, FrameWriter } from '../protocol/codec.js';
 import { decimalToUnits, DecimalError, type DecimalOptions } from '../protocol/decimal.js';
 import {
   ALL_INSTRUMENTS, DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, MAX_CLIENT_FRAME_BYTES,
-  MAX_SUBSCRIBE_IDS, MsgType, OrdType, PROTOCOL_VERSION, StpMode, SubscribeFlags, Tif,
+  MAX_SUBSCRIBE_IDS, MsgType, OrdType, PROTOCOL_VERSION, StpMode, SubscribeFlags, Tif, AmendQtyFlags,
   type Accepted, type Amended, type Cancelled, type DecodeError, type Decoded, type ExecReport,
   type Fill, type Instrument, type LoginAck, type MarketData, type MassCancelAck, type Reduced,
   type Rejected, type Side, type Notice, type Disconnect,
@@ -103,8 +104,11 @@ export interface CancelResult {
 
 export interface AmendResult {
   clOrdId: number;
-  status: 'amended' | 'rejected';
+  /** 'cancelled': a `qtyTotal` amend whose total was at or below the quantity already filled
+   *  (CANCELLED reason AMEND_TO_FILLED, in `cancelled`). */
+  status: 'amended' | 'rejected' | 'cancelled';
   amended?: Amended;
+  cancelled?: Cancelled;
   /** FILLs of the amended order that arrived in the same frame (a price amend may cross). */
   fills: Fill[];
   reason?: number;
@@ -521,11 +525,17 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
     return this.request<CancelResult>('cancel', (w, clOrdId) => w.cancel({ ...f, clOrdId }));
   }
 
-  /** Amend price and/or open quantity (newQty = new leaves). */
-  amend(t: OrderTarget & { newPrice: number; newQty: number }): RequestPromise<AmendResult> {
+  /**
+   * Amend price and/or quantity. Default: newQty = new open quantity (leaves). `qtyTotal:
+   * true`: newQty = the order's new TOTAL quantity (AMEND flags QTY_TOTAL): open = newQty -
+   * filled as the exchange counts it when the amend executes, so a fill racing the amend is not
+   * bought again on top; at or below the filled quantity the order's rest is cancelled and the
+   * result is status 'cancelled' (reason AMEND_TO_FILLED).
+   */
+  amend(t: OrderTarget & { newPrice: number; newQty: number; qtyTotal?: boolean }): RequestPromise<AmendResult> {
     const f = {
       instrument: t.instrument, origClOrdId: t.origClOrdId ?? 0, orderId: t.orderId ?? 0,
-      newPrice: t.newPrice, newQty: t.newQty,
+      newPrice: t.newPrice, newQty: t.newQty, flags: t.qtyTotal ? AmendQtyFlags.QTY_TOTAL : 0,
     };
     return this.request<AmendResult>('amend', (w, clOrdId) => w.amend({ ...f, clOrdId }));
   }
@@ -737,8 +747,8 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         }
         if (m.requestClOrdId !== 0) {
           const p = this.pending.get(m.requestClOrdId);
-          if (p && p.kind === 'cancel' && !p.done) {
-            p.cancelled = m;
+          if (p && (p.kind === 'cancel' || p.kind === 'amend') && !p.done) {
+            p.cancelled = m; // amend: a QTY_TOTAL amend at or below the filled quantity
             this.firstResponse(m.requestClOrdId);
           }
         }
@@ -822,7 +832,9 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
         case 'amend':
           (p.resolve as (v: AmendResult) => void)(rej
             ? { clOrdId: p.clOrdId, status: 'rejected', fills: [], ...rejInfo }
-            : { clOrdId: p.clOrdId, status: 'amended', amended: p.amended!, fills: p.amendFills ?? [] });
+            : p.amended === undefined && p.cancelled !== undefined
+              ? { clOrdId: p.clOrdId, status: 'cancelled', cancelled: p.cancelled, fills: [] }
+              : { clOrdId: p.clOrdId, status: 'amended', amended: p.amended!, fills: p.amendFills ?? [] });
           break;
         case 'mass':
           (p.resolve as (v: MassCancelResult) => void)(rej

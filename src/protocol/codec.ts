@@ -16,7 +16,7 @@
 import { EdgeReason, RejectReason } from './reasons.js';
 import {
   MsgType, MSG_SIZE, HEADER_SIZE, SNAPSHOT_LEVEL_SIZE, SYMBOL_BYTES,
-  MAX_SUBSCRIBE_IDS, MAX_NOTICE_TEXT, SNAPSHOT_LEVELS_PER_MESSAGE, ALL_INSTRUMENTS, SnapshotFlags,
+  MAX_SUBSCRIBE_IDS, MAX_NOTICE_TEXT, SNAPSHOT_LEVELS_PER_MESSAGE, ALL_INSTRUMENTS, SnapshotFlags, AmendQtyFlags, CancelReason,
   type Message, type Decoded, type DecodeError, type Login, type ClientHeartbeat, type NewOrder,
   type Cancel, type Amend, type MassCancel, type Subscribe, type Unsubscribe,
   type SnapshotRequest, type LoginAck, type LoginReject, type Instrument, type ServerHeartbeat,
@@ -26,6 +26,9 @@ import {
 } from './messages.js';
 
 const TWO32 = 4294967296;
+/** Highest CancelReason a receiver accepts (5 AMEND_TO_FILLED: sent only to a client that set
+ *  AMEND flags QTY_TOTAL, so a client decoding only 1..4 never sees it). */
+const MAX_CANCEL_REASON = CancelReason.AMEND_TO_FILLED;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 
@@ -149,6 +152,7 @@ export class FrameWriter {
     this.u64(o + 8, m.clOrdId);
     this.u64(o + 16, m.origClOrdId);
     this.u64(o + 24, m.orderId);
+    this.buf[o + 6] = m.flags ?? 0;
     this.i64(o + 32, m.newPrice);
     this.i64(o + 40, m.newQty);
   }
@@ -595,13 +599,17 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (newPrice !== newPrice) return fail(dv, o, len, type, OOR, 'newPrice', 8);
       const newQty = rI64(dv, o + 40);
       if (newQty !== newQty) return fail(dv, o, len, type, OOR, 'newQty', 8);
+      // Byte 6 (reserved 0 in the first v1 servers: 0 keeps that meaning): AmendQtyFlags.
+      const flags = b[o + 6]!;
+      if (flags & ~AmendQtyFlags.QTY_TOTAL) return fail(dv, o, len, type, RejectReason.BAD_FLAGS, 'flags', 8);
       if (scratch) {
         scratch.type = type; scratch.instrument = dv.getUint16(o + 4, true); scratch.clOrdId = clOrdId;
         scratch.origClOrdId = origClOrdId; scratch.orderId = orderId; scratch.newPrice = newPrice; scratch.newQty = newQty;
+        scratch.flags = flags;
         return scratch as unknown as Decoded;
       }
       return {
-        type, instrument: dv.getUint16(o + 4, true), clOrdId, origClOrdId, orderId, newPrice, newQty,
+        type, instrument: dv.getUint16(o + 4, true), clOrdId, origClOrdId, orderId, newPrice, newQty, flags,
       };
     }
     case MsgType.MASS_CANCEL: {
@@ -771,7 +779,7 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
     case MsgType.CANCELLED: {
       if (len < MSG_SIZE.CANCELLED) return fail(dv, o, len, type, EdgeReason.MALFORMED_MESSAGE, 'length');
       const reason = b[o + 6]!;
-      if (reason < 1 || reason > 4) return fail(dv, o, len, type, BFV, 'reason');
+      if (reason < 1 || reason > MAX_CANCEL_REASON) return fail(dv, o, len, type, BFV, 'reason');
       const side = b[o + 7]!;
       if (side > 1) return fail(dv, o, len, type, RejectReason.BAD_SIDE, 'side');
       const seq = rU64(dv, o + 8);
@@ -825,7 +833,7 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
     case MsgType.REDUCED: {
       if (len < MSG_SIZE.REDUCED) return fail(dv, o, len, type, EdgeReason.MALFORMED_MESSAGE, 'length');
       const reason = b[o + 6]!;
-      if (reason < 1 || reason > 4) return fail(dv, o, len, type, BFV, 'reason');
+      if (reason < 1 || reason > MAX_CANCEL_REASON) return fail(dv, o, len, type, BFV, 'reason');
       const side = b[o + 7]!;
       if (side > 1) return fail(dv, o, len, type, RejectReason.BAD_SIDE, 'side');
       const seq = rU64(dv, o + 8);

@@ -115,6 +115,14 @@ export const MdFlags = {
 export const SnapshotFlags = { LAST: 1 } as const;
 /** SUBSCRIBE.flags */
 export const SubscribeFlags = { SNAPSHOT: 1 } as const;
+/**
+ * AMEND.flags (byte 6, reserved 0 before: 0 keeps the original meaning). QTY_TOTAL: newQty is
+ * the order's new TOTAL quantity (FIX OrderCancelReplaceRequest OrderQty): open quantity =
+ * newQty - quantity already filled, so a fill racing the amend counts against it; newQty at or
+ * below the filled quantity cancels the rest (CANCELLED reason AMEND_TO_FILLED, requestClOrdId
+ * = the AMEND's clOrdId). Other bits: REJECTED BAD_FLAGS (6).
+ */
+export const AmendQtyFlags = { QTY_TOTAL: 1 } as const;
 /** LOGIN_ACK.flags */
 export const LoginAckFlags = { NEW_SESSION: 1 } as const;
 /** INSTRUMENT.status */
@@ -204,8 +212,10 @@ export interface Amend {
   origClOrdId: number;
   orderId: number;
   newPrice: number;
-  /** New open (leaves) quantity. */
+  /** New open (leaves) quantity; with flags QTY_TOTAL the order's new total quantity. */
   newQty: number;
+  /** AmendQtyFlags bits; absent = 0 (newQty = new leaves). Decoded messages always carry it. */
+  flags?: number;
 }
 export interface MassCancel {
   type: typeof MsgType.MASS_CANCEL;
@@ -341,7 +351,7 @@ export interface Fill {
 export interface Cancelled {
   type: typeof MsgType.CANCELLED;
   instrument: number;
-  /** CancelReason (USER, IOC_REMAINDER, SELF_TRADE, MASS_CANCEL). */
+  /** CancelReason (USER, IOC_REMAINDER, SELF_TRADE, MASS_CANCEL, AMEND_TO_FILLED). */
   reason: number;
   side: Side;
   seq: number;
@@ -349,7 +359,8 @@ export interface Cancelled {
   /** The cancelled order's clOrdId. */
   clOrdId: number;
   orderId: number;
-  /** clOrdId of the CANCEL/MASS_CANCEL request; 0 when unsolicited (IOC remainder, STP). */
+  /** clOrdId of the CANCEL/MASS_CANCEL request, or of the QTY_TOTAL AMEND (AMEND_TO_FILLED);
+   *  0 when unsolicited (IOC remainder, STP). */
   requestClOrdId: number;
   /** Open quantity that was cancelled. */
   leaves: number;
@@ -545,12 +556,13 @@ export const LAYOUTS: readonly LayoutSpec[] = [
   ]),
   L('AMEND', 'C->S', [
     f(4, 'u16', 'instrument', 'instrument id of the target order'),
-    f(6, 'pad', '', 'reserved, 0', 2),
+    f(6, 'u8', 'flags', 'bit0 QTY_TOTAL: newQty is the total quantity; other bits 0'),
+    f(7, 'pad', '', 'reserved, 0', 1),
     f(8, 'u64', 'clOrdId', "this request's client order id"),
     f(16, 'u64', 'origClOrdId', 'target by clOrdId (used when orderId = 0)'),
     f(24, 'u64', 'orderId', 'target by exchange order id; 0 = use origClOrdId'),
     f(32, 'i64', 'newPrice', 'new limit price'),
-    f(40, 'i64', 'newQty', 'new open (leaves) quantity'),
+    f(40, 'i64', 'newQty', 'new open (leaves) quantity; flags QTY_TOTAL: new total quantity'),
   ]),
   L('MASS_CANCEL', 'C->S', [
     f(4, 'u16', 'instrument', 'instrument id, or 0xFFFF = all'),
@@ -659,13 +671,13 @@ export const LAYOUTS: readonly LayoutSpec[] = [
   ]),
   L('CANCELLED', 'S->C', [
     f(4, 'u16', 'instrument', 'instrument id'),
-    f(6, 'u8', 'reason', 'CancelReason: 1 user, 2 IOC remainder, 3 self-trade, 4 mass cancel'),
+    f(6, 'u8', 'reason', 'CancelReason: 1 user, 2 IOC remainder, 3 self-trade, 4 mass cancel, 5 amend to filled'),
     f(7, 'u8', 'side', "the order's side"),
     f(8, 'u64', 'seq', 'session sequence number'),
     f(16, 'i64', 'ts', 'µs since epoch'),
     f(24, 'u64', 'clOrdId', "the cancelled order's clOrdId"),
     f(32, 'u64', 'orderId', 'exchange order id'),
-    f(40, 'u64', 'requestClOrdId', 'CANCEL/MASS_CANCEL request clOrdId; 0 = unsolicited'),
+    f(40, 'u64', 'requestClOrdId', 'CANCEL/MASS_CANCEL (or AMEND: reason 5) request clOrdId; 0 = unsolicited'),
     f(48, 'i64', 'leaves', 'open quantity cancelled'),
     f(56, 'i64', 'price', "the order's price"),
   ]),

@@ -1022,7 +1022,11 @@ export class Exchange implements ShardSink {
     const oc = s.live.get(orderId);
     s.live.delete(orderId);
     s.byClOrd.delete(oc);
-    const reqCl = origin === s && (cmd === CmdType.CANCEL || cmd === CmdType.MASS_CANCEL) ? clOrd : 0;
+    // The request's clOrdId goes to the cancel it asked for: CANCEL, MASS_CANCEL, and a
+    // QTY_TOTAL AMEND at or below the filled quantity (AMEND_TO_FILLED; other cancels during an
+    // AMEND are STP outcomes, unsolicited as for a NEW).
+    const reqCl = origin === s && (cmd === CmdType.CANCEL || cmd === CmdType.MASS_CANCEL ||
+      (cmd === CmdType.AMEND && reason === CancelReason.AMEND_TO_FILLED)) ? clOrd : 0;
     const j = s.journal;
     const off = j.next();
     encCancelledW(j.dv, off, b.inst, reason, side, j.last, oc, reqCl, i32, w + W_TS, w + W_S0, w + W_S3, w + W_S2);
@@ -1292,6 +1296,7 @@ function cancelName(r: number): string {
     case CancelReason.IOC_REMAINDER: return 'IOC_REMAINDER';
     case CancelReason.SELF_TRADE: return 'SELF_TRADE';
     case CancelReason.MASS_CANCEL: return 'MASS_CANCEL';
+    case CancelReason.AMEND_TO_FILLED: return 'AMEND_TO_FILLED';
     default: return `REASON_${r}`;
   }
 }

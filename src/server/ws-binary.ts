@@ -19,7 +19,7 @@
  */
 import { ENGINE_OWNER_BASE, REST_ANON_OWNER } from './accounts/store.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { CmdType, OrdType } from '../engine/layout.js';
+import { AmendCmdFlags, CmdType, OrdType } from '../engine/layout.js';
 import { FrameReader, FrameWriter } from '../protocol/codec.js';
 import {
   ALL_INSTRUMENTS, DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, InstrumentStatus, LoginAckFlags,
@@ -395,7 +395,9 @@ export class BinaryWs {
     }
     const r = m.type === MsgType.CANCEL
       ? ex.submit(b.inst, CmdType.CANCEL, 0, 0, 0, 0, 0, s.account, target, 0, 0, Origin.SESSION, s, m.clOrdId, t0)
-      : ex.submit(b.inst, CmdType.AMEND, 0, 0, 0, 0, 0, s.account, target, m.newPrice, m.newQty, Origin.SESSION, s, m.clOrdId, t0);
+      // AMEND flags: the codec admits only QTY_TOTAL (bit0), the engine's TOTAL_QTY (bit1).
+      : ex.submit(b.inst, CmdType.AMEND, 0, 0, 0, m.flags ? AmendCmdFlags.TOTAL_QTY : 0, 0, s.account, target, m.newPrice, m.newQty,
+        Origin.SESSION, s, m.clOrdId, t0);
     if (r !== 0) ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, r);
   }
 

@@ -23,7 +23,7 @@ export const INSTRUMENTS: Omit<Instrument, 'type'>[] = [
   { instrument: 1, priceDecimals: 2, qtyDecimals: 5, status: 0, symbol: 'ETHUSD', tickSize: 1, lotSize: 100, minQty: 100, maxQty: 1e9, minPrice: 1, maxPrice: 1e9, bandBps: 1000 },
 ];
 
-interface Order { clOrdId: number; orderId: number; instrument: number; side: number; price: number; leaves: number }
+interface Order { clOrdId: number; orderId: number; instrument: number; side: number; price: number; leaves: number; filled?: number }
 interface Session {
   id: number;
   account: number;
@@ -185,10 +185,18 @@ export class FakeServer {
               w.cancelled({ instrument: o.instrument, reason: CancelReason.USER, side: o.side as 0, seq: seq(), ts: now, clOrdId: cl, orderId: o.orderId, requestClOrdId: m.clOrdId, leaves: o.leaves, price: o.price });
             });
           } else {
-            if (o.price === m.newPrice && o.leaves === m.newQty) return rej(RejectReason.AMEND_NO_CHANGE);
+            // flags bit0 QTY_TOTAL: newQty is the total; at or below the filled quantity the
+            // rest is cancelled (AMEND_TO_FILLED, requestClOrdId = the amend's).
+            const leaves = m.flags ? m.newQty - (o.filled ?? 0) : m.newQty;
+            if (leaves <= 0) {
+              s.orders.delete(o.orderId);
+              this.report(s, (w, seq) => w.cancelled({ instrument: o.instrument, reason: CancelReason.AMEND_TO_FILLED, side: o.side as 0, seq: seq(), ts: now, clOrdId: cl, orderId: o.orderId, requestClOrdId: m.clOrdId, leaves: o.leaves, price: o.price }));
+              return;
+            }
+            if (o.price === m.newPrice && o.leaves === leaves) return rej(RejectReason.AMEND_NO_CHANGE);
             const old = { ...o };
             o.price = m.newPrice;
-            o.leaves = m.newQty;
+            o.leaves = leaves;
             this.report(s, (w, seq) => {
               laxAck(w, seq);
               w.amended({ instrument: o.instrument, flags: old.price === o.price && o.leaves < old.leaves ? 1 : 0, side: o.side as 0, seq: seq(), ts: now, clOrdId: cl, orderId: o.orderId, requestClOrdId: m.clOrdId, newPrice: o.price, newLeaves: o.leaves, oldPrice: old.price, oldLeaves: old.leaves });
@@ -289,6 +297,7 @@ export class FakeServer {
     const s = this.sessions.get(sessionId)!;
     const o = s.orders.get(orderId)!;
     o.leaves -= qty;
+    o.filled = (o.filled ?? 0) + qty;
     if (o.leaves === 0) s.orders.delete(orderId);
     this.report(s, (w, seq) => w.fill({ instrument: o.instrument, side: o.side as 0, liquidity: 1, seq: seq(), ts: 1, clOrdId: o.clOrdId, orderId, matchId: this.nextOrderId++, price: o.price, qty, leaves: o.leaves }));
   }

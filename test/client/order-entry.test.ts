@@ -67,6 +67,26 @@ describe('SimexClient order entry', () => {
     expect(same).toMatchObject({ status: 'rejected', reason: RejectReason.AMEND_NO_CHANGE });
   });
 
+  it('amend with qtyTotal sends QTY_TOTAL: leaves = total - filled; at or below filled resolves cancelled (AMEND_TO_FILLED)', async () => {
+    const a = await client.newOrder({ instrument: 1, side: Side.SELL, price: 300000, qty: 1000 });
+    server.fillResting(client.sessionId, a.orderId, 300);
+    await new Promise((r) => setTimeout(r, 50)); // the FILL arrives
+    const r = await client.amend({ instrument: 1, orderId: a.orderId, newPrice: 300000, newQty: 500, qtyTotal: true });
+    expect(r).toMatchObject({ status: 'amended' });
+    expect(r.amended).toMatchObject({ newLeaves: 200, oldLeaves: 700 });
+    expect(client.openOrders.get(a.clOrdId)).toMatchObject({ leaves: 200, filledQty: 300 });
+    const c = await client.amend({ instrument: 1, orderId: a.orderId, newPrice: 300000, newQty: 300, qtyTotal: true });
+    expect(c.status).toBe('cancelled');
+    expect(c.cancelled).toMatchObject({ reason: CancelReason.AMEND_TO_FILLED, orderId: a.orderId, clOrdId: a.clOrdId, requestClOrdId: c.clOrdId, leaves: 200 });
+    expect(c.amended).toBeUndefined();
+    expect(client.openOrders.size).toBe(0);
+    // The old call shape still means leaves (flags 0 on the wire).
+    const b = await client.newOrder({ instrument: 1, side: Side.SELL, price: 300000, qty: 1000 });
+    server.fillResting(client.sessionId, b.orderId, 300);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await client.amend({ instrument: 1, orderId: b.orderId, newPrice: 300000, newQty: 500 })).amended).toMatchObject({ newLeaves: 500 });
+  });
+
   it('tolerates a lax server (ACCEPTED for cancel/amend, request clOrdId in CANCELLED/AMENDED)', async () => {
     server.lax = true;
     const a = await client.newOrder({ instrument: 0, side: Side.BUY, price: 100, qty: 500 });

@@ -116,7 +116,7 @@ describe('decoder never throws and reports bad input', () => {
     side: RejectReason.BAD_SIDE, ordType: RejectReason.BAD_ORDER_TYPE, tif: RejectReason.BAD_TIF,
     flags: RejectReason.BAD_FLAGS, stp: RejectReason.BAD_STP_MODE,
   };
-  const ORDER_TYPES: Set<number> = new Set([MsgType.NEW_ORDER, MsgType.ACCEPTED]);
+  const ORDER_TYPES: Set<number> = new Set([MsgType.NEW_ORDER, MsgType.ACCEPTED, MsgType.AMEND]);
   function validSet(type: number, name: string): number[] | undefined {
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
     switch (name) {
@@ -126,7 +126,7 @@ describe('decoder never throws and reports bad input', () => {
       case 'liquidity': return range(1, 2);
       case 'requestType': return range(10, 13);
       case 'flags': return type === MsgType.UNSUBSCRIBE ? [0] : range(0, 1);
-      case 'reason': return type === MsgType.CANCELLED || type === MsgType.REDUCED ? range(1, 4) : undefined;
+      case 'reason': return type === MsgType.CANCELLED || type === MsgType.REDUCED ? range(1, 5) : undefined;
     }
     return undefined;
   }
@@ -145,6 +145,7 @@ describe('decoder never throws and reports bad input', () => {
           b[f.off] = v;
           const out = safeDecode(withTrailer(b));
           // side/ordType/tif/stp: engine code anywhere; flags: BAD_FLAGS only for order flags
+          // (NEW_ORDER/ACCEPTED post-only, AMEND QTY_TOTAL)
           const expectCode = f.name === 'flags' && !ORDER_TYPES.has(l.type)
             ? EdgeReason.BAD_FIELD_VALUE : (ENGINE_CODE[f.name] ?? EdgeReason.BAD_FIELD_VALUE);
           expect(out[0], `${l.name}.${f.name}=${v}`).toMatchObject({ type: 0, code: expectCode, field: f.name, fatal: false, msgType: l.type });

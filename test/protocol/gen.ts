@@ -48,7 +48,7 @@ function enumRange(type: number, name: string): [number, number] | undefined {
     case 'flags':
       return type === MsgType.UNSUBSCRIBE ? [0, 0] : [0, 1];
     case 'reason':
-      return type === MsgType.CANCELLED || type === MsgType.REDUCED ? [1, 4] : undefined;
+      return type === MsgType.CANCELLED || type === MsgType.REDUCED ? [1, 5] : undefined;
   }
   return undefined;
 }
