@@ -31,7 +31,7 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { writeSync } from 'node:fs';
 import { pino } from 'pino';
-import { CmdType, Flags, OrdType, Side, StpMode, Tif } from '../engine/layout.js';
+import { AmendCmdFlags, CmdType, Flags, OrdType, Side, StpMode, Tif } from '../engine/layout.js';
 import { DecimalError, toUnits, unitsToNumber } from '../protocol/decimal.js';
 import { EdgeReason, reasonName, reasonText } from '../protocol/reasons.js';
 import { Origin } from '../shard/types.js';
@@ -921,47 +921,26 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
   })));
 
   /**
-   * Submit PATCH's AMEND (`leaves` at `price`; the account's hold first: 400
-   * INSUFFICIENT_BALANCE) and answer when the order matches `total`, the quantity asked
-   * (filled + leaves as PATCH saw them). The engine's AMEND sets ABSOLUTE leaves, so a fill
-   * of a command already queued on the book that lands between PATCH's validation and the
-   * AMEND would be bought again on top of the amended leaves (and an account overdrawn by
-   * its cost). Checked when the AMEND completes: leaves beyond `total - filled` are taken
-   * back by a CANCEL (nothing left to buy) or another AMEND down (checked the same way)
-   * before the response. Costs nothing unless a fill raced the AMEND.
+   * Submit PATCH's AMEND at `price` with TOTAL_QTY: `total` (filled + `leaves` as PATCH saw
+   * them) is the order's new TOTAL quantity, and the engine sets leaves = total - filled with
+   * the fills it has executed when the AMEND runs (FIX OrderCancelReplaceRequest). A fill of a
+   * command already queued on the book ahead of the AMEND therefore counts against the
+   * quantity asked; it is never bought again on top. The account's hold is reserved first for
+   * `leaves` (400 INSUFFICIENT_BALANCE): the engine's leaves can only be smaller. A total at or
+   * below the order's filled quantity by then cancels the rest (CANCELLED AMEND_TO_FILLED): the
+   * answer is 200 with the order as it ends, status cancelled with its filled quantity.
    */
   const amendTo = (res: HttpResponse, st: ResponseState, rec: RestOrder, price: number, leaves: number, total: number): void => {
     const owner = rec.owner;
     if (owner !== null) owner.beforeAmend(rec, price, leaves); // 400 INSUFFICIENT_BALANCE
     try {
-      submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, 0, 0, rec.engineId, price, leaves, (c) => {
+      submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, AmendCmdFlags.TOTAL_QTY, 0, rec.engineId, price, total, (c) => {
+        if (owner !== null && !c.timedOut) owner.amendDone(rec); // timed out: lateDone does
         if (c.reject) {
-          if (owner !== null && !c.timedOut) owner.amendDone(rec); // timed out: lateDone does
           const name = reasonName(c.reject);
           sendJson(res, st, c.reject >= 100 ? edgeStatus(c.reject) : 422, { ...ex.restOrderJson(rec), error: reasonText[name] ?? name, code: name });
           return;
         }
-        const want = total - rec.filled;
-        if (isOpen(rec) && rec.leaves > want) {
-          // This amend's hold is kept (amendDone after the correction is in flight, or when it
-          // completes) so the transient excess is not reported as an overdraft.
-          logger.info({ order_id: rec.id, leaves: rec.leaves, want: Math.max(0, want) }, 'Amend raced a fill: leaves brought back to the quantity asked');
-          try {
-            if (want > 0) {
-              amendTo(res, st, rec, rec.price, want, total);
-              if (owner !== null) owner.amendDone(rec);
-            } else {
-              submitRest(res, st, 'cancel', rec, CmdType.CANCEL, 0, 0, 0, 0, 0, rec.engineId, 0, 0, () => {
-                if (owner !== null) owner.amendDone(rec);
-                sendJson(res, st, 200, ex.restOrderJson(rec));
-              });
-            }
-            return;
-          } catch (err) {
-            logger.error({ order_id: rec.id, err: String(err) }, 'amend correction not submitted: the order keeps the raced fills on top');
-          }
-        }
-        if (owner !== null) owner.amendDone(rec);
         sendJson(res, st, 200, ex.restOrderJson(rec));
       });
     } catch (err) {

@@ -2,7 +2,7 @@
  * Balances of one account and the funds its open REST orders hold.
  *
  * Per asset: `total` and `reserved` (bigint, in the asset's units: assets.ts); available =
- * total - reserved. Invariant (outside the one documented race below):
+ * total - reserved. Invariant (outside an amend in flight, see below):
  *   reserved[a] = sum of `resv` over the account's open orders spending asset a,
  *   0 <= reserved[a] <= total[a].
  *
@@ -15,13 +15,18 @@
  * difference); no fees. A hold never grows by itself: only `open` and `beforeAmend` reserve,
  * each after checking `available`, so an event can release funds but never overdraw.
  *
- * The race: an amend (up or down) reserves what the new leaves need before the AMEND
- * reaches the book; a fill landing in between settles at once, and the engine's AMEND sets
- * ABSOLUTE leaves, so the order would buy those fills again on top. routes.ts amendTo takes
- * the excess back (AMEND down / CANCEL) before answering, and the hold of the racing amend
- * is kept until then. Only a second fill racing that correction can leave `available`
- * below zero, by at most that fill's cost: settled exactly (the trade did happen) and
- * logged at error as "account overdrawn". A REST command the edge gave up on (answered 503 after
+ * Amends: PATCH sends the order's TOTAL quantity (engine AMEND flag TOTAL_QTY), so the
+ * engine's new leaves are total - filled with every fill executed before the AMEND, never more
+ * than the leaves PATCH computed from the fills it had seen. beforeAmend reserves, before the
+ * AMEND is submitted, the most the order can still spend: fills of the old leaves at the OLD
+ * price racing the AMEND, the rest at the new price (see `amendNeed`); while the AMEND is in
+ * flight nothing is released below that (`floor`), and a fill paid meanwhile may leave the hold
+ * above the total for a moment (not an overdraft: amendDone syncs to the real leaves, then
+ * checks). So an amend racing any number of fills cannot overdraw. Two PATCHes of one order
+ * in flight at once are held to the larger of their needs, each computed from the record as it
+ * saw it (the other's price not yet applied): a fill at the first one's new price racing the
+ * second can still overdraw, by at most its price difference. Overdrafts are settled exactly
+ * (the trade did happen), counted and logged at error as "account overdrawn". A REST command the edge gave up on (answered 503 after
  * REST_TIMEOUT_S, still queued for its shard) keeps its hold until the shard's real
  * completion (routes.ts lateDone): executed -> settled like any order, rejected or its
  * shard died -> released; so it can no longer overdraw.
@@ -154,11 +159,25 @@ export class OrderHold implements RestOrderOwner {
     this.sync(rec);
   }
 
-  /** PATCH /api/orders/:id of this order: reserve what the amended order needs beyond the
-   *  current hold (400 INSUFFICIENT_BALANCE, nothing changed, when not available). */
+  /**
+   * The most an order amended to `leaves` at `price` can spend, whatever fills race the AMEND
+   * (its total is fixed, so filled + leaves never exceed it): a buy lowering its price may see
+   * up to min(old leaves, leaves) fill at the OLD price first, the rest at the new one; otherwise
+   * (a price raise, or a sell: its hold is in base units) need(price, leaves). Extra hold asked
+   * of an amend that raises the quantity and lowers the price: the added quantity at the new
+   * price, not the price cut on the old leaves (those may still fill at the old price).
+   */
+  amendNeed(rec: RestOrder, price: number, leaves: number): bigint {
+    if (this.side !== Side.BUY || price >= rec.price) return this.need(price, leaves);
+    const atOld = Math.min(rec.leaves, leaves);
+    return this.need(rec.price, atOld) + this.need(price, leaves - atOld);
+  }
+
+  /** PATCH /api/orders/:id of this order: reserve what the amended order may need beyond the
+   *  current hold (`amendNeed`; 400 INSUFFICIENT_BALANCE, nothing changed, when not available). */
   beforeAmend(rec: RestOrder, price: number, leaves: number): void {
     if (rec.ordType !== OrdType.LIMIT) return;
-    const need = this.need(price, leaves);
+    const need = this.amendNeed(rec, price, leaves);
     if (need > this.resv) {
       const extra = need - this.resv;
       const have = this.account.available(this.spend);

@@ -298,7 +298,7 @@ export class Accounts {
     });
     new client.Counter({
       name: 'simex_accounts_overdrawn_total',
-      help: 'Fills settled beyond the funds an account held (a second fill racing an amend correction); logged at most once per second',
+      help: 'Fills settled beyond the funds an account held (two amends of one order in flight at once racing a fill); logged at most once per second',
       registers: [registry],
       collect() {
         this.reset();
