@@ -10,6 +10,7 @@ import { AssetTable } from '../../src/server/accounts/assets.js';
 import { Account, Ledger } from '../../src/server/accounts/balances.js';
 import type { BookState, RestOrder } from '../../src/server/exchange.js';
 import { createLogger } from '../../src/server/logger.js';
+import { fill } from './helpers/rest-record.js';
 
 const assets = new AssetTable(DEFAULT_INSTRUMENTS);
 const USD = assets.byName.get('USD')!;
@@ -23,13 +24,6 @@ function setup(depositUsd: number, price: number, qty: number) {
   const r = { id: 'r', side: Side.BUY, ordType: OrdType.LIMIT, price, qty, leaves: qty, filled: 0, status: 'active', owner: null } as unknown as RestOrder;
   r.owner = ledger.open(acct, BTCUSD, () => [], Side.BUY, OrdType.LIMIT, price, qty, async () => undefined).hold;
   return { ledger, acct, r };
-}
-/** What Exchange.fillOwner does before the hook. */
-function fill(r: RestOrder, price: number, qty: number): void {
-  r.filled += qty;
-  r.leaves -= qty;
-  r.status = r.leaves === 0 ? 'filled' : 'partially_filled';
-  r.owner!.onFill(r, price, qty);
 }
 
 describe('accounts: the hold of an amend with a total quantity', () => {

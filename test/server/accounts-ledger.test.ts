@@ -10,6 +10,7 @@ import { Account, Ledger } from '../../src/server/accounts/balances.js';
 import type { BookState, RestOrder } from '../../src/server/exchange.js';
 import { HttpError } from '../../src/server/http.js';
 import { createLogger } from '../../src/server/logger.js';
+import { fill } from './helpers/rest-record.js';
 
 const assets = new AssetTable(DEFAULT_INSTRUMENTS);
 const USD = assets.byName.get('USD')!;
@@ -23,13 +24,6 @@ logger.error = ((o: Record<string, unknown>) => { errors.push(o); }) as never;
 
 function rec(side: number, price: number, qty: number, ordType: number = OrdType.LIMIT): RestOrder {
   return { id: 'r', side, ordType, price, qty, leaves: qty, filled: 0, status: 'active', owner: null } as unknown as RestOrder;
-}
-/** What Exchange.fillOwner does to the record before calling the hook. */
-function fill(r: RestOrder, price: number, qty: number): void {
-  r.filled += qty;
-  r.leaves -= qty;
-  r.status = r.leaves === 0 ? 'filled' : 'partially_filled';
-  r.owner!.onFill(r, price, qty);
 }
 
 describe('accounts ledger', () => {
