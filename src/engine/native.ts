@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { validateInstrument } from './instruments.js';
+import { ENGINE_ABI_VERSION } from './layout.js';
 import type {
   BookStats, DepthSnapshot, Engine, InstrumentSpec, Level, RestingOrder,
 } from './types.js';
@@ -89,6 +90,11 @@ export function loadNativeEngine(): NativeLoadResult {
     const addon = req(path) as NativeAddon;
     if (typeof addon?.Engine !== 'function' || typeof addon.layout !== 'object') {
       throw new Error(`${path} is not the simex engine addon`);
+    }
+    // A stale build (sources changed, no `node-gyp rebuild`) would silently run the old
+    // contract: ABI 1 ignores AMEND's TOTAL_QTY flag and sets absolute leaves.
+    if (addon.layout.ENGINE_ABI_VERSION !== ENGINE_ABI_VERSION) {
+      throw new Error(`${path} is built for engine ABI ${String(addon.layout.ENGINE_ABI_VERSION)}, this code needs ${ENGINE_ABI_VERSION}: run npx node-gyp rebuild`);
     }
     cached = { ok: true, addon, path, create: () => new NativeEngine(addon) };
   } catch (err) {
