@@ -23,6 +23,10 @@
  *   RATE_LIMIT_AUTH_RPS      per-remote-IP bucket for register/login, default 5 (0 = off):
  *                            each attempt costs a ~50 ms scrypt, and guessing is bounded
  *   RATE_LIMIT_AUTH_BURST    default 30
+ *   RATE_LIMIT_LOGIN_FAIL_RPS per-username bucket of FAILED logins, default 0.1 (one per 10 s
+ *                            sustained; 0 = off): guessing one account's password from many
+ *                            IPs is bounded too. An empty bucket answers 429 before scrypt.
+ *   RATE_LIMIT_LOGIN_FAIL_BURST default 10
  *   AUDIT_LOG_FILE           security audit lines go to this file instead of stdout
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
@@ -59,6 +63,8 @@ export interface AccountsConfig {
   anonBurst: number;
   authRps: number;
   authBurst: number;
+  loginFailRps: number;
+  loginFailBurst: number;
   auditLogFile: string | null;
 }
 
@@ -83,6 +89,8 @@ export function accountsConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Acc
     anonBurst: envNum(env, 'RATE_LIMIT_ANON_BURST', Math.max(1, anonRps * 2), 1, 1e9),
     authRps,
     authBurst: envNum(env, 'RATE_LIMIT_AUTH_BURST', 30, 1, 1e9),
+    loginFailRps: envNum(env, 'RATE_LIMIT_LOGIN_FAIL_RPS', 0.1, 0, 1e9),
+    loginFailBurst: envNum(env, 'RATE_LIMIT_LOGIN_FAIL_BURST', 10, 1, 1e9),
     auditLogFile: env.AUDIT_LOG_FILE?.trim() || null,
   };
 }
@@ -118,6 +126,8 @@ export class Accounts {
   readonly accountLimiter: TokenBucketLimiter;
   readonly anonLimiter: TokenBucketLimiter;
   readonly authLimiter: TokenBucketLimiter;
+  /** Failed logins per username (lower case), whatever the IP (RATE_LIMIT_LOGIN_FAIL_RPS). */
+  readonly loginFailLimiter: TokenBucketLimiter;
   /** RATE_LIMIT_ANON_RPS > 0: the one check anonymous POST /api/orders pays. */
   readonly anonLimited: boolean;
   readonly audit: SecurityAudit;
@@ -140,6 +150,7 @@ export class Accounts {
     this.accountLimiter = new TokenBucketLimiter(c.accountRps, c.accountBurst, mono);
     this.anonLimiter = new TokenBucketLimiter(c.anonRps, c.anonBurst, mono);
     this.authLimiter = new TokenBucketLimiter(c.authRps, c.authBurst, mono);
+    this.loginFailLimiter = new TokenBucketLimiter(c.loginFailRps, c.loginFailBurst, mono);
     this.anonLimited = this.anonLimiter.enabled;
     this.audit = deps.audit ?? new SecurityAudit(c.auditLogFile ?? deps.logger);
   }
@@ -179,6 +190,24 @@ export class Accounts {
   /** Register/login bucket of `ip` (RATE_LIMIT_AUTH_RPS). */
   limitAuth(ip: string): void {
     this.charge(this.authLimiter, ip, 'auth', { ip });
+  }
+
+  /** Before a login's password check: 429 when `username` has used up its failed-login
+   *  bucket (RATE_LIMIT_LOGIN_FAIL_RPS), so a run of guesses costs no scrypt. */
+  checkLoginFailures(username: string, ip: string): void {
+    const l = this.loginFailLimiter;
+    if (!l.enabled) return;
+    const r = l.check(username.toLowerCase());
+    if (r.ok) return;
+    if (r.newTrip) this.audit.log('rate_limited', { scope: 'login_user', username, ip, retry_after_s: r.retryAfterS });
+    throw new RateLimitedError(r.retryAfterS);
+  }
+
+  /** After a failed login: one token of the username's failed-login bucket. */
+  noteLoginFailure(username: string): void {
+    const l = this.loginFailLimiter;
+    if (!l.enabled) return;
+    l.take(username.toLowerCase());
   }
 
   /** Anonymous POST /api/orders with the anonymous limiter on: false = 429 already sent. */
@@ -276,7 +305,8 @@ export class Accounts {
   /** Prometheus series on `registry` (the metrics hub's), read at scrape time. */
   registerMetrics(registry: client.Registry): void {
     const self = this;
-    const scopes = [['account', this.accountLimiter], ['anonymous', this.anonLimiter], ['auth', this.authLimiter]] as const;
+    const scopes = [['account', this.accountLimiter], ['anonymous', this.anonLimiter], ['auth', this.authLimiter],
+      ['login_user', this.loginFailLimiter]] as const;
     // Counters copied from the limiters' own counts at scrape time (nothing per request).
     const perScope = (name: string, help: string, read: (l: TokenBucketLimiter) => number) => new client.Counter({
       name, help, labelNames: ['scope'], registers: [registry],

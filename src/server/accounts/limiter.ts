@@ -85,6 +85,22 @@ export class TokenBucketLimiter {
     return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.rps)), newTrip };
   }
 
+  /**
+   * take's verdict without taking: for a caller that charges only some requests (failed
+   * logins), which checks first and takes after. A refusal counts in `rejected` and trips the
+   * bucket like take's (newTrip once per run; the next token taken ends the run).
+   */
+  check(key: string): TakeResult {
+    const b = this.buckets.get(key);
+    if (b === undefined) return OK;
+    const tokens = Math.min(this.burst, b.tokens + (Math.max(0, this.now() - b.t) * this.rps) / 1000);
+    if (tokens >= 1) return OK;
+    this.rejected++;
+    const newTrip = !b.tripped;
+    b.tripped = true;
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / this.rps)), newTrip };
+  }
+
   /** Drop buckets that have refilled completely (same as absent). */
   private prune(now: number): void {
     for (const [k, b] of this.buckets) {

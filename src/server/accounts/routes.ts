@@ -75,9 +75,11 @@ export function registerAccountRoutes(app: TemplatedApp, accounts: Accounts): vo
     accounts.limitAuth(ip);
     const body = await readJsonObject(res, st, BODY_LIMIT);
     const { username, password } = UserStore.credentials(body);
+    accounts.checkLoginFailures(username, ip); // 429 before the scrypt
     const u = users.byUsername(username);
     const ok = await verifyPassword(password, u ? u.passwordHash : null);
     if (!u || !ok) {
+      accounts.noteLoginFailure(username);
       accounts.count('login_failure');
       audit.log('login_failure', { username, reason: u ? 'bad_password' : 'unknown_user', ip });
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'invalid username or password');
