@@ -31,6 +31,9 @@
  *   mdSeq and recovers by snapshot by itself.
  * - Heartbeats: a CLIENT_HEARTBEAT when nothing was sent for heartbeatMs; if nothing is
  *   received for 3 * heartbeatMs the socket is closed and the resume path runs.
+ * - Session authentication: with `secret`, every LOGIN (first and each resume) carries a
+ *   fresh authTs and its HMAC (src/protocol/auth.ts); a BAD_CREDENTIALS reject is, like any
+ *   LOGIN_REJECT, not retried.
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
@@ -45,6 +48,7 @@ import {
 } from '../protocol/messages.js';
 import { EdgeReason, reasonName } from '../protocol/reasons.js';
 import { BookBuilder, type BookBuilderOptions } from './book.js';
+import { loginMac, nextAuthTs, secretKey } from '../protocol/auth.js';
 
 export { BookBuilder } from './book.js';
 export type { BookLevel, BookState, BookStats, BookBuilderOptions, BookBuilderEvents } from './book.js';
@@ -52,6 +56,11 @@ export type { BookLevel, BookState, BookStats, BookBuilderOptions, BookBuilderEv
 export interface SimexClientOptions {
   /** Account (engine owner) id; 0 = anonymous (default). */
   account?: number;
+  /** The account's session secret (server SESSION_KEYS_FILE): every LOGIN (first, each
+   *  reconnect/resume) is then signed with a fresh authTs (72-byte LOGIN, docs/PROTOCOL.md
+   *  "Session authentication"). A string is used as its UTF-8 bytes. A server without
+   *  session authentication ignores the credential. */
+  secret?: string | Uint8Array;
   /** Session to resume or create; 0 = let the server create one (default). */
   sessionId?: number;
   /** When resuming a session from a previous process: highest seq already processed. */
@@ -210,7 +219,7 @@ const FRAME_HEADROOM = 2100;
 
 export class SimexClient extends EventEmitter<SimexClientEvents> {
   readonly url: string;
-  private readonly opts: Required<Omit<SimexClientOptions, 'book'>> & { book: SimexClientOptions['book'] };
+  private readonly opts: Required<Omit<SimexClientOptions, 'book' | 'secret'>> & Pick<SimexClientOptions, 'book' | 'secret'>;
 
   private ws: WebSocket | null = null;
   private readonly writer = new FrameWriter(8192);
@@ -231,6 +240,8 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
   private _nextClOrdId = 1;
   private _heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private _account: number;
+  /** opts.secret as HMAC key bytes (computed at the first signed LOGIN). */
+  private secretKey: Uint8Array | undefined;
   /** INSTRUMENT messages still expected after LOGIN_ACK. */
   private instrumentsExpected = 0;
   private loginWaiter: { resolve: (a: LoginAck) => void; reject: (e: Error) => void } | null = null;
@@ -352,7 +363,9 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
       this.abandoned = false;
       ws.on('open', () => {
         this.lastRecvAt = Date.now();
-        const w = new FrameWriter(64);
+        const w = new FrameWriter(128);
+        const secret = this.opts.secret;
+        const authTs = secret !== undefined ? nextAuthTs(this._account) : 0;
         w.login({
           protocolVersion: PROTOCOL_VERSION,
           sessionId: this._sessionId,
@@ -360,6 +373,7 @@ export class SimexClient extends EventEmitter<SimexClientEvents> {
           // lastSeq 0 must still get report 1 onwards).
           nextExpectedSeq: this._lastSeq + 1,
           account: this._account,
+          ...(secret !== undefined ? { authTs, authMac: loginMac(this.secretKey ??= secretKey(secret), this._sessionId, this._account, authTs) } : {}),
         });
         this.rawSend(w.take());
       });

@@ -48,6 +48,10 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
                           within N µs (default 0)
   --rt-priority P         native only: run its send loop SCHED_FIFO at priority P (root);
                           punctual sends on a machine the server keeps busy (default 0 = off)
+  --secret S              session secret (server SESSION_KEYS_FILE): every connection
+                          signs its LOGIN; connection i is account ${DEFAULT_OPTIONS.ownerBase} + i, so the
+                          keys file must give S to accounts ${DEFAULT_OPTIONS.ownerBase} .. ${DEFAULT_OPTIONS.ownerBase} + connections - 1.
+                          Env SIMEX_SESSION_SECRET. TS engine only (--native refuses it)
   --json                  print the report as JSON (no progress lines)
   --hgrm FILE             write the corrected latency distribution (.hgrm, µs) to FILE
   --quiet                 no progress lines
@@ -105,7 +109,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
         threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
         engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' }, 'rt-priority': { type: 'string' },
-        json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        secret: { type: 'string' }, json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
@@ -138,6 +142,11 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
     drainMs: num('drain-ms', s('drain-ms'), D.drainMs, false),
     seed: num('seed', s('seed'), D.seed),
   };
+  const secret = s('secret') ?? (process.env.SIMEX_SESSION_SECRET || undefined);
+  if (secret !== undefined) {
+    if (engine === 'native') throw new UsageError('--native does not support --secret: use the TS transport (--engine ts)');
+    opts.secret = secret;
+  }
   const spinUs = num('spin-us', s('spin-us'), 0, false);
   if (spinUs !== 0 && engine !== 'native') throw new UsageError('--spin-us needs --engine native');
   const rtPriority = num('rt-priority', s('rt-priority'), 0);

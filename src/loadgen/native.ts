@@ -150,6 +150,8 @@ export function histogramFromNative(n: NativeHist): Histogram {
 export function startNativeLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}, x: NativeExtras = {}): RunHandle {
   validateOptions(opts);
   if (hooks.factory) throw new Error('the native engine has no pluggable transport');
+  // ordergen.c writes its 32-byte LOGIN itself; signing it would need HMAC-SHA256 in C.
+  if (opts.secret !== undefined) throw new RangeError('--native does not support --secret: use the TS transport (--engine ts)');
   const binary = x.binary ?? buildOrdergen().binary;
   const proc = spawn(binary, ordergenArgs(opts, x), { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

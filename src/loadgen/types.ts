@@ -55,6 +55,10 @@ export interface LoadgenOptions {
   progressIntervalMs: number;
   /** Account id base: connection i logs in as owner ownerBase + i. */
   ownerBase: number;
+  /** Session secret (server SESSION_KEYS_FILE): every connection signs its LOGIN with it, so
+   *  the keys file must give each account ownerBase .. ownerBase + connections - 1 this
+   *  secret. TS engine only (the native engine refuses it). Optional; default unsigned. */
+  secret?: string;
 }
 
 /** batchUs when a caller leaves it out. 200 µs: at 100k orders/s on this 2-vCPU VM the

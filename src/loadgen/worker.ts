@@ -16,6 +16,7 @@ export const wsFactory: ConnectionFactory = (opts, localIndex, globalId) =>
     symbols: opts.symbols,
     mix: opts.mix,
     seed: (opts.seed * 1_000_003 + globalId * 7919) >>> 0,
+    ...(opts.secret !== undefined ? { secret: opts.secret } : {}),
   });
 
 export default async function loadgenTask(task: WorkerTask): Promise<WorkerResult> {

@@ -33,6 +33,7 @@ import {
   isExecReportType,
 } from '../protocol/messages.js';
 import { FrameReader, FrameWriter } from '../protocol/codec.js';
+import { loginMac, nextAuthTs } from '../protocol/auth.js';
 import { OrderFlow, OP_CANCEL, OP_MARKET, paramsFor } from './flow.js';
 import type { InstrumentInfo, SymbolParams } from './flow.js';
 import type { OrderConnection, ReplyOutcome } from './scheduler.js';
@@ -76,6 +77,8 @@ export interface WsConnectionOptions {
   mix: MixSpec;
   seed: number;
   connectTimeoutMs?: number;
+  /** Session secret: the LOGIN is signed (72 bytes, src/protocol/auth.ts). */
+  secret?: string;
 }
 
 /** Unsigned 64-bit little-endian at b[o] as a number (exact below 2^53). Bounds: the
@@ -170,8 +173,13 @@ export class WsOrderConnection implements OrderConnection {
         this.sock = res.socket as Socket;
       });
       ws.on('open', () => {
-        const w = new FrameWriter(64);
-        w.login({ protocolVersion: PROTOCOL_VERSION, sessionId: 0, nextExpectedSeq: 0, account: this.o.account >>> 0 });
+        const w = new FrameWriter(128);
+        const account = this.o.account >>> 0;
+        const authTs = this.o.secret !== undefined ? nextAuthTs(account) : 0;
+        w.login({
+          protocolVersion: PROTOCOL_VERSION, sessionId: 0, nextExpectedSeq: 0, account,
+          ...(this.o.secret !== undefined ? { authTs, authMac: loginMac(this.o.secret, 0, account, authTs) } : {}),
+        });
         ws.send(w.bytes());
         this.lastSendMs = performance.now();
       });

@@ -15,7 +15,7 @@
  */
 import { EdgeReason, RejectReason } from './reasons.js';
 import {
-  MsgType, MSG_SIZE, HEADER_SIZE, SNAPSHOT_LEVEL_SIZE, SYMBOL_BYTES,
+  MsgType, MSG_SIZE, LOGIN_SIGNED_SIZE, HEADER_SIZE, SNAPSHOT_LEVEL_SIZE, SYMBOL_BYTES,
   MAX_SUBSCRIBE_IDS, MAX_NOTICE_TEXT, SNAPSHOT_LEVELS_PER_MESSAGE, ALL_INSTRUMENTS, SnapshotFlags, AmendQtyFlags, CancelReason,
   type Message, type Decoded, type DecodeError, type Login, type ClientHeartbeat, type NewOrder,
   type Cancel, type Amend, type MassCancel, type Subscribe, type Unsubscribe,
@@ -106,12 +106,19 @@ export class FrameWriter {
 
   // ----- client -> server -----
 
+  /** 32 bytes; LOGIN_SIGNED_SIZE (72) when `authMac` is given (authTs at 32, the first 32
+   *  bytes of authMac at 40). */
   login(m: Fields<Login>): void {
-    const o = this.begin(MsgType.LOGIN, MSG_SIZE.LOGIN);
+    const signed = m.authMac !== undefined;
+    const o = this.begin(MsgType.LOGIN, signed ? LOGIN_SIGNED_SIZE : MSG_SIZE.LOGIN);
     this.buf[o + 4] = m.protocolVersion;
     this.u64(o + 8, m.sessionId);
     this.u64(o + 16, m.nextExpectedSeq);
     this.dv.setUint32(o + 24, m.account, true);
+    if (signed) {
+      this.i64(o + 32, m.authTs ?? 0);
+      this.buf.set(m.authMac!.subarray(0, 32), o + 40);
+    }
   }
 
   logout(): void {
@@ -528,10 +535,19 @@ function decodeBody(dv: DataView, b: Uint8Array, o: number, len: number, type: n
       if (sessionId !== sessionId) return fail(dv, o, len, type, OOR, 'sessionId');
       const nextExpectedSeq = rU64(dv, o + 16);
       if (nextExpectedSeq !== nextExpectedSeq) return fail(dv, o, len, type, OOR, 'nextExpectedSeq');
-      return {
+      const login: Login = {
         type, protocolVersion: b[o + 4]!, sessionId, nextExpectedSeq,
         account: dv.getUint32(o + 24, true),
       };
+      if (len >= LOGIN_SIGNED_SIZE) {
+        const authTs = rI64(dv, o + 32);
+        if (authTs !== authTs) return fail(dv, o, len, type, OOR, 'authTs');
+        login.authTs = authTs;
+        // A copy: the frame's buffer does not outlive the handler (one LOGIN per connection).
+        // (Uint8Array.prototype.slice: Buffer#slice would return a view.)
+        login.authMac = Uint8Array.prototype.slice.call(b, o + 40, o + 72);
+      }
+      return login;
     }
     case MsgType.LOGOUT:
       return { type };

@@ -19,12 +19,13 @@ export const END_REASONS = '<!-- END GENERATED REASONS -->';
 export function renderLayoutTables(): string {
   const out: string[] = [];
   for (const l of LAYOUTS) {
-    out.push(`### ${l.type} ${l.name} (${l.dir}, ${l.size} bytes${l.tail ? ' + variable tail' : ''})`);
+    const ext = l.ext ? `; ${l.ext.size} bytes with ${l.ext.when}` : '';
+    out.push(`### ${l.type} ${l.name} (${l.dir}, ${l.size} bytes${l.tail ? ' + variable tail' : ''}${ext})`);
     out.push('');
     out.push('| off | size | type | field | meaning |');
     out.push('| ---: | ---: | --- | --- | --- |');
-    for (const fl of l.fields) {
-      const kind = fl.kind === 'pad' ? 'pad' : fl.kind === 'sym16' ? 'char[16]' : fl.kind;
+    for (const fl of [...l.fields, ...(l.ext?.fields ?? [])]) {
+      const kind = fl.kind === 'pad' ? 'pad' : fl.kind === 'sym16' ? 'char[16]' : fl.kind === 'bytes32' ? 'u8[32]' : fl.kind;
       out.push(`| ${fl.off} | ${fl.size} | ${kind} | ${fl.name || '-'} | ${fl.doc} |`);
     }
     if (l.tail) out.push(`| ${l.size} | var | | tail | ${l.tail} |`);

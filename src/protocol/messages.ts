@@ -157,6 +157,9 @@ export const MSG_SIZE = {
   MD_TRADE: 48,
   SNAPSHOT: 32, // + 24 * levelCount
 } as const;
+/** Length of a LOGIN that carries a credential (authTs at 32, authMac at 40). A LOGIN of
+ *  32..71 bytes carries none (bytes past 32 are skipped, the v1 "longer is valid" rule). */
+export const LOGIN_SIGNED_SIZE = 72;
 export const SNAPSHOT_LEVEL_SIZE = 24;
 export const SYMBOL_BYTES = 16;
 
@@ -173,6 +176,11 @@ export interface Login {
   nextExpectedSeq: number;
   /** Account (engine owner) id; 0 = anonymous (no STP, cannot mass-cancel). */
   account: number;
+  /** Credential (docs/PROTOCOL.md "Session authentication"), both or neither: with them the
+   *  LOGIN is LOGIN_SIGNED_SIZE (72) bytes. authTs: µs since the epoch, client clock. */
+  authTs?: number;
+  /** HMAC-SHA256 of the login fields under the account's secret (src/protocol/auth.ts), 32 bytes. */
+  authMac?: Uint8Array;
 }
 export interface Logout { type: typeof MsgType.LOGOUT }
 export interface ClientHeartbeat {
@@ -486,7 +494,7 @@ export type Decoded = Message | DecodeError;
 // kind: u8 u16 u32 u64 i64 | sym16 (16 bytes ASCII, NUL-padded) | pad (reserved, write 0).
 // Variable tails are described by `tail`.
 // ---------------------------------------------------------------------------------------
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'i64' | 'sym16' | 'pad';
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | 'i64' | 'sym16' | 'bytes32' | 'pad';
 export interface FieldSpec {
   off: number;
   kind: FieldKind;
@@ -502,9 +510,12 @@ export interface LayoutSpec {
   size: number;
   fields: FieldSpec[];
   tail?: string;
+  /** Optional appended fields (a minor-version extension): present only when the message's
+   *  length is at least ext.size; they start at `size` and are contiguous up to ext.size. */
+  ext?: { size: number; when: string; fields: FieldSpec[] };
 }
 
-const SZ: Record<FieldKind, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i64: 8, sym16: 16, pad: 0 };
+const SZ: Record<FieldKind, number> = { u8: 1, u16: 2, u32: 4, u64: 8, i64: 8, sym16: 16, bytes32: 32, pad: 0 };
 function f(off: number, kind: FieldKind, name: string, doc: string, padSize = 0): FieldSpec {
   return { off, kind, name, size: kind === 'pad' ? padSize : SZ[kind], doc };
 }
@@ -513,10 +524,11 @@ const HDR = [
   f(2, 'u8', 'type', 'message type'),
   f(3, 'pad', '', 'reserved, 0', 1),
 ];
-function L(name: keyof typeof MSG_SIZE, dir: 'C->S' | 'S->C', fields: FieldSpec[], tail?: string): LayoutSpec {
+function L(name: keyof typeof MSG_SIZE, dir: 'C->S' | 'S->C', fields: FieldSpec[], tail?: string, ext?: LayoutSpec['ext']): LayoutSpec {
   const type = MsgType[name];
   const spec: LayoutSpec = { type, name, dir, size: MSG_SIZE[name], fields: [...HDR, ...fields] };
   if (tail !== undefined) spec.tail = tail;
+  if (ext !== undefined) spec.ext = ext;
   return spec;
 }
 
@@ -528,7 +540,14 @@ export const LAYOUTS: readonly LayoutSpec[] = [
     f(16, 'u64', 'nextExpectedSeq', 'first server seq not yet seen; 0 = no replay'),
     f(24, 'u32', 'account', 'account (engine owner) id; 0 = anonymous'),
     f(28, 'pad', '', 'reserved, 0', 4),
-  ]),
+  ], undefined, {
+    size: LOGIN_SIGNED_SIZE,
+    when: 'a credential (section "Session authentication")',
+    fields: [
+      f(32, 'i64', 'authTs', 'credential: client time, µs since epoch'),
+      f(40, 'bytes32', 'authMac', 'credential: HMAC-SHA256(secret, "SIMEX-LOGIN-1" sessionId account authTs)'),
+    ],
+  }),
   L('LOGOUT', 'C->S', []),
   L('CLIENT_HEARTBEAT', 'C->S', [
     f(4, 'pad', '', 'reserved, 0', 4),

@@ -88,13 +88,18 @@ export const EdgeReason = {
    *  amends are rejected on every instrument; cancels and mass cancels still work. */
   MAINTENANCE_MODE: 130,
   /** LOGIN names an account id the server keeps for itself: 1 (anonymous REST orders) or
-   *  >= 2^30 (the optional REST accounts' engine owners). LOGIN carries no credential, so
-   *  a session in those ids could cancel orders it does not own. */
+   *  >= 2^30 (the optional REST accounts' engine owners): a binary session in those ids
+   *  could cancel orders it does not own. Refused with or without session authentication. */
   RESERVED_ACCOUNT: 131,
   /** REST only (never on the wire): the shard did not answer the command within
    *  REST_TIMEOUT_S. The command is still queued and may yet execute; the order's record
    *  says `pending` until the shard answers (GET /api/orders/:id shows the outcome). */
   SHARD_TIMEOUT: 132,
+  /** Session authentication on (SESSION_KEYS_FILE) and the LOGIN of a non-zero account
+   *  carries no valid credential: none, unknown account, wrong MAC, authTs more than 30 s
+   *  from the server clock, or authTs not above the last one accepted for the account. One
+   *  code for every cause (the server logs which). PROTOCOL.md "Session authentication". */
+  BAD_CREDENTIALS: 133,
 } as const;
 export type EdgeReason = (typeof EdgeReason)[keyof typeof EdgeReason];
 
@@ -176,4 +181,5 @@ export const reasonText: Readonly<Record<string, string>> = {
   CIRCUIT_BREAKER_OPEN: 'circuit breaker open for this instrument: new orders and amends are rejected (cancels work)',
   MAINTENANCE_MODE: 'maintenance mode: new orders and amends are rejected (cancels work)',
   RESERVED_ACCOUNT: 'account id reserved by the server (1: anonymous REST orders; >= 2^30: REST accounts)',
+  BAD_CREDENTIALS: 'login credential missing or invalid (session authentication is on)',
 };

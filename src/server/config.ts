@@ -49,6 +49,9 @@ export interface ServerConfig {
   cbHistorySize: number;
   /** Chaos flag file (src/server/chaos/flag-file.ts): chaos mode on while it exists; '' = off. */
   chaosFlagFile: string;
+  /** Session authentication keys (src/server/session-auth.ts): JSON {"<account>": "<secret>"};
+   *  '' = off (binary LOGIN needs no credential). Read once at start-up. */
+  sessionKeysFile: string;
 }
 
 type Kind = 'string' | 'int' | 'bool' | 'enum';
@@ -97,6 +100,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'cbCooldownMs', flag: '--circuit-breaker-cooldown-ms', env: ['CIRCUIT_BREAKER_COOLDOWN_MS'], kind: 'int', min: 0, max: 86_400_000, help: 'an automatically tripped breaker closes after this (0 = manual reset only)', dflt: () => 60_000 },
   { key: 'cbPollMs', flag: '--circuit-breaker-poll-ms', env: ['CIRCUIT_BREAKER_POLL_MS'], kind: 'int', min: 10, max: 10_000, help: 'last-price poll period of the breakers (detection delay <= this + event-loop lag)', dflt: () => 100 },
   { key: 'cbHistorySize', flag: '--circuit-breaker-history', env: ['CIRCUIT_BREAKER_HISTORY'], kind: 'int', min: 1, max: 1_000_000, help: 'breaker openings kept in memory for /admin/circuit-breaker/history', dflt: () => 1000 },
+  { key: 'sessionKeysFile', flag: '--session-keys-file', env: ['SESSION_KEYS_FILE'], kind: 'string', help: 'JSON file {"<account id>": "<secret of >= 32 chars>"}: binary LOGIN of a non-zero account must carry an HMAC credential (docs/PROTOCOL.md "Session authentication"); read once at start-up; empty = off', dflt: () => '' },
   { key: 'chaosFlagFile', flag: '--chaos-flag-file', env: ['CHAOS_FLAG_FILE'], kind: 'string', help: 'chaos mode on while this file exists (polled every 1 s; content "error_rate=0.3 latency_ms=50", docs/CHAOS.md); empty = off', dflt: () => '' },
 ];
 

@@ -32,6 +32,7 @@ import { TradingControl } from './trading-control.js';
 import { registerMigrationMetrics } from './admin/migration.js';
 import { Accounts, accountsConfigFromEnv, registerAccountRoutes } from './accounts/index.js';
 import { OPERATOR_ENDPOINTS, registerOperatorRoutes } from './operator.js';
+import { SessionAuth, loadSessionKeys, type SessionKeys } from './session-auth.js';
 
 export interface RunningServer {
   readonly port: number;
@@ -47,6 +48,8 @@ export interface RunningServer {
 export interface StartOptions {
   instruments?: readonly InstrumentSpec[];
   logger?: Logger;
+  /** config.sessionKeysFile already loaded (start.ts); else startServer loads it. */
+  sessionKeys?: SessionKeys | null;
 }
 
 function packageVersion(): string {
@@ -85,6 +88,18 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
       throw new Error(uws.reason);
     }
     logger.error({ reason: uws.reason }, '!!! RUNNING ON THE SLOW ws FALLBACK OF uWebSockets.js: /health reports degraded !!!');
+  }
+
+  // Session authentication (binary LOGIN credentials), before anything is started: a bad
+  // keys file fails start-up (ConfigError).
+  const sessionKeys = opts.sessionKeys ?? (config.sessionKeysFile ? loadSessionKeys(config.sessionKeysFile) : null);
+  const sessionAuth = sessionKeys ? new SessionAuth(sessionKeys.keys) : null;
+  if (sessionKeys) {
+    if (sessionKeys.worldReadable) {
+      logger.warn({ keys_file: sessionKeys.path }, 'SESSION_KEYS_FILE is readable by every user of this machine: chmod 600 it');
+    }
+    logger.info({ keys_file: sessionKeys.path, accounts: sessionKeys.keys.size },
+      'Session authentication on: binary LOGIN of a non-zero account needs a credential');
   }
 
   const instruments = opts.instruments ?? DEFAULT_INSTRUMENTS;
@@ -146,8 +161,9 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   const binary = new BinaryWs({
     exchange, logger, hub, heartbeatMs: config.heartbeatMs, journalSize: config.journalSize,
     mdBackpressureBytes: config.mdBackpressureBytes, slowConsumerBytes: config.slowConsumerBytes,
-    maxConnections: config.maxConnections, draining: () => draining, control,
+    maxConnections: config.maxConnections, draining: () => draining, control, auth: sessionAuth,
   });
+  if (hub) binary.registerMetrics(hub.registry);
   exchange.hooks = {
     flushConn: (c) => binary.flushConn(c),
     publishMd: (topic, bytes) => {
@@ -321,9 +337,23 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
   let demoStop: (() => Promise<void>) | null = null;
   try {
     const demo = await import('./demo/index.js');
+    // With session authentication the demo's generator (accounts ownerBase + i, up to the
+    // custom scenario's user limit) signs with one ephemeral secret.
+    let sessionSecret: string | undefined;
+    if (sessionAuth) {
+      const { DEFAULT_OPTIONS } = await import('../loadgen/types.js');
+      const { SCENARIOS } = await import('./demo/scenarios.js');
+      const shared = sessionAuth.sharedSecretFor(DEFAULT_OPTIONS.ownerBase, SCENARIOS.custom.users[1]);
+      sessionSecret = shared.secret;
+      if (shared.listed.length > 0) {
+        logger.warn({ accounts: shared.listed.length, first: shared.listed[0] },
+          'SESSION_KEYS_FILE lists load-test demo accounts: the demo cannot log in as those (the file\'s secret wins)');
+      }
+    }
     const ctl = demo.registerDemoRoutes(app, {
       port: () => port, wsPath: '/ws/v1', symbols: instruments.map((i) => i.symbol),
       logger: logger.child({ component: 'loadtest' }),
+      ...(sessionSecret !== undefined ? { sessionSecret } : {}),
     });
     demoStop = async () => {
       try {
@@ -410,7 +440,14 @@ export async function startServer(config: ServerConfig, opts: StartOptions = {})
     const simMod = await import('../sim/index.js');
     const so = simMod.simOptionsFrom(process.env, process.argv.slice(2));
     const simLogger = logger.child({ component: 'simulator' });
+    // With session authentication the simulator signs its LOGINs like any client: its
+    // accounts use the keys file's secret when listed there, else an ephemeral in-memory one.
+    const simSecrets = sessionAuth?.secretsFor(simMod.SIM_ACCOUNTS);
+    if (sessionAuth && sessionAuth.ephemeral.length > 0) {
+      logger.info({ accounts: sessionAuth.ephemeral }, 'Simulator accounts get ephemeral session secrets (not in SESSION_KEYS_FILE)');
+    }
     sim = simMod.startSimulator({
+      ...(simSecrets ? { secrets: simSecrets } : {}),
       url: `ws://127.0.0.1:${port}/ws/v1`,
       symbols: instruments.map((i) => i.symbol),
       ordersPerSecond: so.ordersPerSecond,

@@ -5,6 +5,7 @@
 import { ConfigError, configHelp, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
+import { loadSessionKeys, type SessionKeys } from './session-auth.js';
 
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -12,8 +13,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   let config;
+  let sessionKeys: SessionKeys | null = null;
   try {
     config = loadConfig(argv, process.env);
+    // A bad keys file is a configuration error (exit 2, one line), like a bad flag.
+    if (config.sessionKeysFile) sessionKeys = loadSessionKeys(config.sessionKeysFile);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`simex start: ${err.message}\n`);
@@ -57,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  serverP = startServer(config, { logger });
+  serverP = startServer(config, { logger, sessionKeys });
   try {
     await serverP;
   } catch (err) {

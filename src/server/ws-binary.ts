@@ -16,6 +16,9 @@
  *   buffered > slowConsumerBytes, or ws.send returned DROPPED -> DISCONNECT SLOW_CONSUMER
  * uWS maxBackpressure is set above slowConsumerBytes, so an execution report is never
  * dropped by the socket before we disconnect; all reports stay in the session journal.
+ *
+ * LOGIN with session authentication on (SessionAuth, SESSION_KEYS_FILE): a non-zero account's
+ * LOGIN (new or resume) must carry a valid credential, else LOGIN_REJECT BAD_CREDENTIALS.
  */
 import { ENGINE_OWNER_BASE, REST_ANON_OWNER } from './accounts/store.js';
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
@@ -23,7 +26,7 @@ import { AmendCmdFlags, CmdType, OrdType } from '../engine/layout.js';
 import { FrameReader, FrameWriter } from '../protocol/codec.js';
 import {
   ALL_INSTRUMENTS, DEFAULT_HEARTBEAT_MS, HEARTBEAT_TIMEOUT_FACTOR, InstrumentStatus, LoginAckFlags,
-  MAX_CLIENT_FRAME_BYTES, MsgType, PROTOCOL_VERSION, SubscribeFlags, type Decoded, type DecodeError,
+  MAX_CLIENT_FRAME_BYTES, MsgType, PROTOCOL_VERSION, SubscribeFlags, type Decoded, type DecodeError, type Login,
 } from '../protocol/messages.js';
 import { EdgeReason, RejectReason, reasonName, reasonText } from '../protocol/reasons.js';
 import { Origin } from '../shard/types.js';
@@ -34,6 +37,8 @@ import { FIRST_SESSION_SLOT, MAX_SLOT, TWO32, type BookState, type Exchange } fr
 import { SESSION_RETENTION_MS, Session, type ConnData } from './session.js';
 import type { Logger } from './logger.js';
 import type { TradingControl } from './trading-control.js';
+import type { SessionAuth } from './session-auth.js';
+import client from 'prom-client';
 
 /** performance.timeOrigin is a getter: read it once. */
 const TIME_ORIGIN = performance.timeOrigin;
@@ -50,6 +55,9 @@ export interface BinaryWsOptions {
   draining: () => boolean;
   /** Maintenance / circuit breakers (trading-control.ts): consulted on NEW and AMEND. */
   control: TradingControl;
+  /** Session authentication (SESSION_KEYS_FILE); null = off: LOGIN needs no credential and
+   *  one sent is ignored (not verified). */
+  auth?: SessionAuth | null;
 }
 
 const BACKPRESSURE_CHECK_MS = 50;
@@ -83,8 +91,25 @@ export class BinaryWs {
   private timers: NodeJS.Timeout[] = [];
   /** Counters for /health and tests. */
   readonly stats = { opened: 0, closed: 0, slowConsumers: 0, mdPauses: 0, decodeErrors: 0, frames: 0, sends: 0 };
+  /** LOGINs answered (simex_session_logins_total): LOGIN_ACK; LOGIN_REJECT BAD_CREDENTIALS;
+   *  LOGIN_REJECT for any other reason. */
+  readonly logins = { ok: 0, bad_credentials: 0, rejected_other: 0 };
 
   constructor(private readonly opts: BinaryWsOptions) {}
+
+  /** simex_session_logins_total{result}, read from `logins` at scrape time. */
+  registerMetrics(registry: client.Registry): void {
+    const logins = this.logins;
+    new client.Counter({
+      name: 'simex_session_logins_total',
+      help: 'Binary LOGINs answered: ok (LOGIN_ACK), bad_credentials (LOGIN_REJECT BAD_CREDENTIALS), rejected_other (any other LOGIN_REJECT)',
+      labelNames: ['result'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(logins)) this.inc({ result: k }, v);
+      },
+    });
+  }
 
 
   register(app: TemplatedApp): void {
@@ -258,7 +283,7 @@ export class BinaryWs {
         this.onDecodeError(c, m);
         return;
       case MsgType.LOGIN:
-        this.onLogin(c, m.protocolVersion, m.sessionId, m.nextExpectedSeq, m.account);
+        this.onLogin(c, m);
         return;
       case MsgType.CLIENT_HEARTBEAT:
         return;
@@ -401,9 +426,12 @@ export class BinaryWs {
     if (r !== 0) ex.rRejected(s, b, m.type, nowUs(), m.clOrdId, target, r);
   }
 
-  private onLogin(c: ConnData, version: number, sessionId: number, nextExpected: number, account: number): void {
+  private onLogin(c: ConnData, m: Login): void {
+    const { protocolVersion: version, sessionId, nextExpectedSeq: nextExpected, account } = m;
     if (c.session) return this.notice(c, EdgeReason.ALREADY_LOGGED_IN, ALL_INSTRUMENTS, 0);
     const reject = (reason: number) => {
+      if (reason === EdgeReason.BAD_CREDENTIALS) this.logins.bad_credentials++;
+      else this.logins.rejected_other++;
       this.fw.loginReject({ reason });
       this.raw(c);
       this.flushConn(c);
@@ -414,8 +442,20 @@ export class BinaryWs {
       }
     };
     if (version !== PROTOCOL_VERSION) return reject(EdgeReason.UNSUPPORTED_VERSION);
-    // LOGIN has no credential: the owner ids of REST orders are not for binary sessions.
+    // The owner ids of REST orders are not for binary sessions (credential or not).
     if (account === REST_ANON_OWNER || account >= ENGINE_OWNER_BASE) return reject(EdgeReason.RESERVED_ACCOUNT);
+    // Session authentication: every LOGIN of a non-zero account, new session or resume.
+    // One reason for every cause; the cause goes to the log only (never the MAC or secret).
+    const auth = this.opts.auth;
+    if (auth && account !== 0) {
+      // Wall clock (Date.now), not nowUs(): the monotonic clock drifts from NTP time over
+      // a long uptime, and the window is about the client's wall clock.
+      const cause = auth.verify(account, sessionId, m.authTs, m.authMac, Date.now() * 1000);
+      if (cause !== null) {
+        this.opts.logger.info({ account, cause, session: sessionId, conn: c.id, remote: c.remote }, 'Login refused: BAD_CREDENTIALS');
+        return reject(EdgeReason.BAD_CREDENTIALS);
+      }
+    }
     if (this.opts.draining()) return reject(EdgeReason.SERVER_SHUTDOWN);
     const ex = this.opts.exchange;
     let s = sessionId !== 0 ? this.sessions.get(sessionId) : undefined;
@@ -466,6 +506,7 @@ export class BinaryWs {
         if (rep) c.out.append(rep);
       }
     }
+    this.logins.ok++;
     this.opts.logger.info({ session: s.id, account: s.account, conn: c.id, resumed: !isNew, replay_from: nextExpected,
       last_seq: j.last, remote: c.remote }, isNew ? 'Session created' : 'Session resumed');
     this.flushConn(c);

@@ -33,12 +33,18 @@ function toSim(i: Instrument): SimInstrument {
   };
 }
 
-export function createClientTransport(url: string): SimTransport {
+/** `secrets`: session secret per account (server SESSION_KEYS_FILE); an account without
+ *  one logs in unsigned. */
+export function createClientTransport(url: string, secrets?: ReadonlyMap<number, string | Uint8Array>): SimTransport {
   let instruments: SimInstrument[] = [];
   return {
     instruments: () => instruments,
     async connect(account: number, _name: string): Promise<SimConnection> {
-      const c = new SimexClient(url, { account, maxReconnectAttempts: MAX_RECONNECTS, requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: 5000 });
+      const secret = secrets?.get(account);
+      const c = new SimexClient(url, {
+        account, maxReconnectAttempts: MAX_RECONNECTS, requestTimeoutMs: REQUEST_TIMEOUT_MS, connectTimeoutMs: 5000,
+        ...(secret !== undefined ? { secret } : {}),
+      });
       await c.connect();
       instruments = c.instruments.map(toSim);
       const inst = (symbol: string) => c.instrument(symbol);

@@ -23,7 +23,7 @@ import { createClientTransport } from './client-transport.js';
 import { Simulator, validateSimConfig, type SimConfig, type SimLogger, type SimStatus } from './simulator.js';
 import type { SimTransport } from './types.js';
 
-export { Simulator, validateSimConfig, SIM_LIMITS, TARGET_LEVELS, MAX_RESTING } from './simulator.js';
+export { Simulator, validateSimConfig, SIM_LIMITS, TARGET_LEVELS, MAX_RESTING, SIM_ACCOUNTS } from './simulator.js';
 export type { SimConfig, SimStatus, SimState, SimLogger } from './simulator.js';
 export type { SimTransport, SimConnection, SimNewOrder, SimOrderAck, SimRequestAck } from './types.js';
 export { FairPrice, Rng, DEFAULT_ANCHORS, type SimInstrument } from './market.js';
@@ -33,6 +33,9 @@ export interface StartSimulatorOptions {
   url?: string;
   /** Alternative to url (tests): any SimTransport. */
   transport?: SimTransport;
+  /** Session secrets by account (server with SESSION_KEYS_FILE; SIM_ACCOUNTS lists the
+   *  accounts): the url transport signs each account's LOGINs with its secret. */
+  secrets?: ReadonlyMap<number, string | Uint8Array>;
   symbols?: readonly string[];
   ordersPerSecond?: number;
   volatilityFactor?: number;
@@ -57,7 +60,7 @@ export interface SimulatorController {
 export const DEFAULT_SYMBOLS = ['BTCUSD', 'ETHUSD', 'ADAUSD'] as const;
 
 export function startSimulator(opts: StartSimulatorOptions): SimulatorController {
-  const transport = opts.transport ?? (opts.url ? createClientTransport(opts.url) : null);
+  const transport = opts.transport ?? (opts.url ? createClientTransport(opts.url, opts.secrets) : null);
   if (!transport) throw new TypeError('startSimulator needs url or transport');
   const sim = new Simulator({
     transport,

@@ -107,6 +107,9 @@ const AMEND_RATIO = 0.15;
 const MAKER_SHARE = 0.75;
 const MM_ACCOUNT = 9001;
 const TAKER_ACCOUNT = 9002;
+/** Every account the simulator logs in as (a server with session authentication gives
+ *  these their secrets: StartSimulatorOptions.secrets). */
+export const SIM_ACCOUNTS: readonly number[] = [MM_ACCOUNT, TAKER_ACCOUNT];
 
 interface Resting {
   id: string;

@@ -13,6 +13,7 @@ function readField(dv: DataView, b: Uint8Array, f: FieldSpec): number | string {
     case 'u64': return Number(dv.getBigUint64(f.off, true));
     case 'i64': return Number(dv.getBigInt64(f.off, true));
     case 'sym16': return new TextDecoder().decode(b.subarray(f.off, f.off + 16)).replace(/\0+$/, '');
+    case 'bytes32': return Buffer.from(b.subarray(f.off, f.off + 32)).toString('hex');
     case 'pad': return [...b.subarray(f.off, f.off + f.size)].every((x) => x === 0) ? 0 : -1;
   }
 }

@@ -1,5 +1,6 @@
-// Binary LOGIN has no credential, so the owner ids of REST orders are refused: 1 (anonymous
-// REST orders) and >= 2^30 (the optional accounts' engine owners) get LOGIN_REJECT
+// Binary LOGIN carries no credential by default (the ids stay reserved with one too), so the
+// owner ids of REST orders are refused: 1 (anonymous REST orders) and >= 2^30 (the optional
+// accounts' engine owners) get LOGIN_REJECT
 // RESERVED_ACCOUNT (131) and no session; an anonymous REST order stays out of reach of a
 // binary MASS_CANCEL; the ids around the reserved ones log in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -44,6 +44,9 @@ export interface DemoDeps {
   logger?: DemoLogger;
   /** Tests: generator target instead of ws://127.0.0.1:<port><wsPath>. Must be loopback. */
   targetUrl?: string;
+  /** Session secret of the generator's accounts (server with SESSION_KEYS_FILE: an
+   *  ephemeral one, SessionAuth.sharedSecretFor); passed to the child over IPC, not argv. */
+  sessionSecret?: string;
 }
 
 export class ConflictError extends Error {}
@@ -124,6 +127,7 @@ export class LoadTestController {
       ordersPerFrame: 16,
       progressIntervalMs: 1000,
       seed: Date.now() >>> 0,
+      ...(this.deps.sessionSecret !== undefined ? { secret: this.deps.sessionSecret } : {}),
     };
     const mem = process.memoryUsage().rss / MB;
     const run: TestRun = {
