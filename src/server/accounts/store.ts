@@ -15,11 +15,12 @@ export const MAX_USERS = 100_000;
 /**
  * Engine owner ids of the accounts: unique, uniformly random in [ENGINE_OWNER_BASE, 2^31)
  * (below 2^31: the ring stores owner | 0), so self-trade prevention and the engine's
- * CANCEL/AMEND ownership check are per account. Random, not sequential, because a binary
- * session names its owner id in LOGIN with no credential: a guessable id would let any
- * binary client MASS_CANCEL that account's orders (one guess hits some account with
- * probability accounts / 2^30, about 1e-4 at MAX_USERS; a given one 1e-9). Anonymous REST
- * orders keep owner 1; a binary LOGIN in 1 or >= 2^30 is refused (ws-binary.ts).
+ * CANCEL/AMEND ownership check are per account. Random, not sequential, as a second line of
+ * defence: a binary LOGIN in 1 or >= 2^30 is refused (ws-binary.ts, RESERVED_ACCOUNT), and
+ * without SESSION_KEYS_FILE a binary session names its owner id with no credential, so were
+ * that refusal ever lost, a guessable id would let any binary client MASS_CANCEL that
+ * account's orders (one guess hits some account with probability accounts / 2^30, about
+ * 1e-4 at MAX_USERS; a given one 1e-9). Anonymous REST orders keep owner 1.
  */
 export const ENGINE_OWNER_BASE = 2 ** 30;
 /** Engine owner of anonymous REST orders. Binary LOGIN refuses it and ids >= ENGINE_OWNER_BASE
