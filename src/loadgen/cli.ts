@@ -48,9 +48,11 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
                           within N µs (default 0)
   --rt-priority P         native only: run its send loop SCHED_FIFO at priority P (root);
                           punctual sends on a machine the server keeps busy (default 0 = off)
+  --account-base N        connection i logs in as account N + i (default ${DEFAULT_OPTIONS.ownerBase}); the
+                          accounts must stay in 2 .. 2^30 - 1 (the server keeps 1 and >= 2^30)
   --secret S              session secret (server SESSION_KEYS_FILE): every connection
-                          signs its LOGIN; connection i is account ${DEFAULT_OPTIONS.ownerBase} + i, so the
-                          keys file must give S to accounts ${DEFAULT_OPTIONS.ownerBase} .. ${DEFAULT_OPTIONS.ownerBase} + connections - 1.
+                          signs its LOGIN, so the keys file must give S to accounts
+                          account-base .. account-base + connections - 1.
                           Env SIMEX_SESSION_SECRET. TS engine only (--native refuses it)
   --json                  print the report as JSON (no progress lines)
   --hgrm FILE             write the corrected latency distribution (.hgrm, µs) to FILE
@@ -109,7 +111,7 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
         threads: { type: 'string' }, symbols: { type: 'string' }, 'orders-per-frame': { type: 'string' }, 'batch-us': { type: 'string' },
         mix: { type: 'string' }, 'timeout-ms': { type: 'string' }, 'drain-ms': { type: 'string' }, seed: { type: 'string' },
         engine: { type: 'string' }, native: { type: 'boolean' }, 'spin-us': { type: 'string' }, 'rt-priority': { type: 'string' },
-        secret: { type: 'string' }, json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'account-base': { type: 'string' }, secret: { type: 'string' }, json: { type: 'boolean' }, hgrm: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
@@ -141,7 +143,12 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
     timeoutMs: num('timeout-ms', s('timeout-ms'), D.timeoutMs, false),
     drainMs: num('drain-ms', s('drain-ms'), D.drainMs, false),
     seed: num('seed', s('seed'), D.seed),
+    ownerBase: num('account-base', s('account-base'), D.ownerBase),
   };
+  // The server refuses LOGIN of account 1 and >= 2^30 (RESERVED_ACCOUNT); 0 is anonymous.
+  if (opts.ownerBase < 2 || opts.ownerBase + opts.connections - 1 >= 2 ** 30) {
+    throw new UsageError(`--account-base: accounts ${opts.ownerBase} .. ${opts.ownerBase + opts.connections - 1} must lie in 2 .. ${2 ** 30 - 1}`);
+  }
   const secret = s('secret') ?? (process.env.SIMEX_SESSION_SECRET || undefined);
   if (secret !== undefined) {
     if (engine === 'native') throw new UsageError('--native does not support --secret: use the TS transport (--engine ts)');

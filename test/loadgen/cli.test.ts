@@ -32,6 +32,13 @@ describe('simex loadgen argument parsing', () => {
     expect(() => parseLoadgenArgs(['--bogus'])).toThrow(UsageError);
     expect(() => parseMix('limit=1,steal=3')).toThrow(/--mix/);
   });
+  it('--account-base: connection i is account N + i, inside 2 .. 2^30 - 1', () => {
+    expect(parseLoadgenArgs(['--account-base', '500']).opts.ownerBase).toBe(500);
+    expect(parseLoadgenArgs([]).opts.ownerBase).toBe(100_000);
+    expect(() => parseLoadgenArgs(['--account-base', '1'])).toThrow(/must lie in 2 \.\. 1073741823/);
+    expect(() => parseLoadgenArgs(['--account-base', String(2 ** 30 - 4), '--connections', '8'])).toThrow(UsageError);
+    expect(parseLoadgenArgs(['--account-base', String(2 ** 30 - 8), '--connections', '8']).opts.ownerBase).toBe(2 ** 30 - 8);
+  });
 });
 
 describe('simex loadgen end to end (compiled CLI, fake exchange)', () => {

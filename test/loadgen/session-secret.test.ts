@@ -18,6 +18,7 @@ describe('loadgen session secret', () => {
   beforeAll(async () => {
     const keys: Record<string, string> = {};
     for (let i = 0; i < 4; i++) keys[String(DEFAULT_OPTIONS.ownerBase + i)] = SECRET;
+    for (let i = 0; i < 2; i++) keys[String(700 + i)] = SECRET; // --account-base 700
     const file = writeKeysFile(keys);
     srv = await startTestServer({ SHARDS: '1', SHARD_MODE: 'inline', SIMULATION_ENABLED: 'false', SESSION_KEYS_FILE: file });
   }, 60_000);
@@ -34,6 +35,18 @@ describe('loadgen session secret', () => {
     expect(report.counters.sent).toBeGreaterThan(0);
     expect(report.counters.acked).toBe(report.counters.sent);
     expect(JSON.stringify(report)).not.toContain(SECRET);
+  }, 30_000);
+
+  it('--account-base N: connection i logs in as account N + i (the file lists 700, 701 only)', async () => {
+    const run = async (base: number) => (await runLoadgen({
+      ...parseLoadgenArgs(['--account-base', String(base), '--connections', '2', '--secret', SECRET]).opts,
+      url: srv.wsUrl, rate: 100, durationSec: 0.3, threads: 0, drainMs: 3000,
+    })).report;
+    const ok = await run(700);
+    expect([ok.connections, ok.connect_failures]).toEqual([2, 0]);
+    expect(ok.counters.acked).toBe(ok.counters.sent);
+    const off = await run(701); // 701 is listed, 702 is not
+    expect([off.connections, off.connect_failures]).toEqual([1, 1]);
   }, 30_000);
 
   it('without it every connection is refused BAD_CREDENTIALS (133)', async () => {
