@@ -21,6 +21,10 @@
  *         [--timeout-ms MS] [--drain-ms MS] [--seed N] [--owner-base N] [--progress-ms MS]
  *         [--connect-timeout-ms MS] [--rt-priority P] [--dump-orders K]
  *
+ * Environment ORDERGEN_LOGIN_AUTH=TS:HEX64,... (one per connection, set by native.ts for
+ * `simex loadgen --native --secret S`): each LOGIN is 72 bytes with that authTs and HMAC
+ * (docs/PROTOCOL.md "Session authentication"); the secret itself never reaches this program.
+ *
  * --rt-priority P: run the send loop SCHED_FIFO at priority P (needs CAP_SYS_NICE/root).
  * Under CFS a generator sharing 2 cores with a busy server is woken late (measured here:
  * schedule-lag p99 2-3.5 ms at 100k orders/s, 0.2 ms with SCHED_FIFO); the lag is counted in
@@ -220,6 +224,10 @@ static struct {
 
 /* ---------------------------------------------------------------- per connection */
 typedef struct symparams { int inst; int64_t ref, tick, lot, min_qty; } symparams;
+
+/* One LOGIN credential per connection (ORDERGEN_LOGIN_AUTH; parse_login_auth). NULL: none. */
+typedef struct { int64_t ts; uint8_t mac[32]; } login_cred;
+static login_cred *login_auth = NULL;
 
 typedef struct conn {
   int fd, idx, open, closing;
@@ -529,9 +537,13 @@ static int conn_setup(conn *c, const struct sockaddr_in *sa, char *why, size_t w
   }
   size_t h = (size_t)(end - c->buf) + 4;
   memmove(c->buf, c->buf + h, c->len - h); c->len -= h;
-  uint8_t m[32] = {0};
-  wr16(m, 32); m[2] = T_LOGIN; m[4] = PROTOCOL_VERSION; wr32(m + 24, c->account);
-  if (send_msg(c, m, sizeof m, 2) < 0 || c->olen) { snprintf(why, wl, "LOGIN not written"); return -1; }
+  /* 32 bytes, or 72 with the credential the parent computed (ORDERGEN_LOGIN_AUTH): authTs at
+   * 32, HMAC at 40 (docs/PROTOCOL.md "Session authentication"; sessionId 0: a new session). */
+  uint8_t m[72] = {0};
+  const size_t mlen = login_auth ? 72 : 32;
+  wr16(m, (uint16_t)mlen); m[2] = T_LOGIN; m[4] = PROTOCOL_VERSION; wr32(m + 24, c->account);
+  if (login_auth) { wr64(m + 32, (uint64_t)login_auth[c->idx].ts); memcpy(m + 40, login_auth[c->idx].mac, 32); }
+  if (send_msg(c, m, mlen, 2) < 0 || c->olen) { snprintf(why, wl, "LOGIN not written"); return -1; }
   int expect = -1, seen = 0;
   inst_info ins[64]; int nins = 0;
   for (;;) {
@@ -914,6 +926,41 @@ static void parse_symbols(const char *s) {
   if (!cfg.nsym) usage("--symbols: need at least one");
 }
 
+/* Session credentials, one per connection, from the environment variable
+ * ORDERGEN_LOGIN_AUTH = "TS:HEX64,TS:HEX64,..." (authTs in µs and the 32-byte HMAC, computed by
+ * src/loadgen/native.ts from --secret; this program never sees the secret). Each is valid for
+ * one LOGIN within 30 s of TS; ordergen logs in once per connection and never reconnects. */
+
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+static void parse_login_auth(const char *s, int n) {
+  login_auth = xcalloc((size_t)n, sizeof(login_cred));
+  const char *p = s;
+  for (int i = 0; i < n; i++) {
+    char *end = NULL;
+    long long ts = strtoll(p, &end, 10);
+    if (end == p || *end != ':' || ts <= 0) usage("ORDERGEN_LOGIN_AUTH: expected TS:HEX64 per connection");
+    p = end + 1;
+    for (int k = 0; k < 32; k++) {
+      int hi = hexval(p[2 * k]), lo = hi < 0 ? -1 : hexval(p[2 * k + 1]);
+      if (hi < 0 || lo < 0) usage("ORDERGEN_LOGIN_AUTH: the MAC is 64 hex digits");
+      login_auth[i].mac[k] = (uint8_t)(hi << 4 | lo);
+    }
+    login_auth[i].ts = ts;
+    p += 64;
+    if (i + 1 < n) {
+      if (*p != ',') usage("ORDERGEN_LOGIN_AUTH: one credential per connection, comma separated");
+      p++;
+    }
+  }
+  if (*p) usage("ORDERGEN_LOGIN_AUTH: more credentials than connections");
+}
+
 static void on_signal(int sig) { (void)sig; got_signal = 1; }
 
 static void conn_alloc(conn *c, int idx) {
@@ -967,6 +1014,8 @@ int main(int argc, char **argv) {
     else { char m[160]; snprintf(m, sizeof m, "unknown argument %s", a); usage(m); }
   }
   if (!have_url) usage("--url ws://HOST:PORT/PATH is required");
+  const char *auth_env = getenv("ORDERGEN_LOGIN_AUTH");
+  if (auth_env && *auth_env) parse_login_auth(auth_env, cfg.dump >= 0 ? 1 : cfg.connections);
   if (cfg.ramp_up + cfg.ramp_down > cfg.duration) usage("ramp-up + ramp-down must not exceed duration");
   if (cfg.warmup >= cfg.duration) usage("warmup must be shorter than duration");
   if (!cfg.nsym) parse_symbols("BTCUSD,ETHUSD,ADAUSD");

@@ -53,7 +53,8 @@ histograms. Only loopback targets (127.0.0.0/8, localhost) are allowed.
   --secret S              session secret (server SESSION_KEYS_FILE): every connection
                           signs its LOGIN, so the keys file must give S to accounts
                           account-base .. account-base + connections - 1.
-                          Env SIMEX_SESSION_SECRET. TS engine only (--native refuses it)
+                          Env SIMEX_SESSION_SECRET. Both engines (native: each connection
+                          gets a one-time credential from this process; the secret stays here)
   --json                  print the report as JSON (no progress lines)
   --hgrm FILE             write the corrected latency distribution (.hgrm, µs) to FILE
   --quiet                 no progress lines
@@ -151,7 +152,6 @@ export function parseLoadgenArgs(argv: string[]): CliParsed {
   }
   const secret = s('secret') ?? (process.env.SIMEX_SESSION_SECRET || undefined);
   if (secret !== undefined) {
-    if (engine === 'native') throw new UsageError('--native does not support --secret: use the TS transport (--engine ts)');
     opts.secret = secret;
   }
   const spinUs = num('spin-us', s('spin-us'), 0, false);

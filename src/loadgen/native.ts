@@ -31,6 +31,7 @@ import { buildOutput, validateOptions } from './runner.js';
 import type { LiveStatus, RunHandle, RunHooks, RunOutput } from './runner.js';
 import { idleShare, machineTimes, stealShare } from './bottleneck.js';
 import type { Counters, LoadgenOptions, WorkerResult } from './types.js';
+import { loginMac, nextAuthTs } from '../protocol/auth.js';
 
 export const ORDERGEN_SOURCE = path.join(REPO_ROOT, 'bench', 'ordergen', 'ordergen.c');
 export const ORDERGEN_BINARY = path.join(REPO_ROOT, 'build', 'ordergen');
@@ -77,6 +78,23 @@ export function ordergenArgs(o: LoadgenOptions, x: NativeExtras = {}): string[] 
   if (x.spinUs) args.push('--spin-us', String(x.spinUs));
   if (x.rtPriority) args.push('--rt-priority', String(x.rtPriority));
   return args;
+}
+
+/**
+ * --secret for ordergen: one LOGIN credential per connection (account ownerBase + i, a new
+ * session), "authTs:mac-hex" comma separated, for the ORDERGEN_LOGIN_AUTH environment
+ * variable. The secret stays in this process; each credential is good for one LOGIN within
+ * 30 s (server replay rule and window), and ordergen logs in once per connection, right away.
+ * Passed in the environment, not argv (not in `ps`).
+ */
+export function loginCredentials(o: LoadgenOptions, secret: string): string {
+  const out: string[] = [];
+  for (let i = 0; i < o.connections; i++) {
+    const account = o.ownerBase + i;
+    const ts = nextAuthTs(account);
+    out.push(`${ts}:${Buffer.from(loginMac(secret, 0, account, ts)).toString('hex')}`);
+  }
+  return out.join(',');
 }
 
 /** One histogram of the result line. */
@@ -150,10 +168,11 @@ export function histogramFromNative(n: NativeHist): Histogram {
 export function startNativeLoadgen(opts: LoadgenOptions, hooks: RunHooks = {}, x: NativeExtras = {}): RunHandle {
   validateOptions(opts);
   if (hooks.factory) throw new Error('the native engine has no pluggable transport');
-  // ordergen.c writes its 32-byte LOGIN itself; signing it would need HMAC-SHA256 in C.
-  if (opts.secret !== undefined) throw new RangeError('--native does not support --secret: use the TS transport (--engine ts)');
   const binary = x.binary ?? buildOrdergen().binary;
-  const proc = spawn(binary, ordergenArgs(opts, x), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(binary, ordergenArgs(opts, x), {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.secret !== undefined ? { env: { ...process.env, ORDERGEN_LOGIN_AUTH: loginCredentials(opts, opts.secret) } } : {}),
+  });
   let stderr = '';
   proc.stderr!.on('data', (b: Buffer) => {
     stderr += b.toString('utf8');

@@ -57,7 +57,7 @@ export interface LoadgenOptions {
   ownerBase: number;
   /** Session secret (server SESSION_KEYS_FILE): every connection signs its LOGIN with it, so
    *  the keys file must give each account ownerBase .. ownerBase + connections - 1 this
-   *  secret. TS engine only (the native engine refuses it). Optional; default unsigned. */
+   *  secret. Both engines (native: one-time credentials computed here, native.ts loginCredentials). Optional; default unsigned. */
   secret?: string;
 }
 

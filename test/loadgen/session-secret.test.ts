@@ -1,11 +1,13 @@
 // `simex loadgen --secret S` / SIMEX_SESSION_SECRET: against a server with SESSION_KEYS_FILE
 // every TS-transport connection (account ownerBase + i) signs its LOGIN and trades; without
-// the secret each is refused (BAD_CREDENTIALS 133); the native engine refuses --secret; the
+// the secret each is refused (BAD_CREDENTIALS 133); the native engine (C) logs in with one-time
+// credentials the parent computes (ORDERGEN_LOGIN_AUTH), never seeing the secret; the
 // server's load-test demo signs with an ephemeral secret the server gives its accounts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoadgen } from '../../src/loadgen/runner.js';
-import { parseLoadgenArgs, UsageError } from '../../src/loadgen/cli.js';
-import { startNativeLoadgen } from '../../src/loadgen/native.js';
+import { parseLoadgenArgs } from '../../src/loadgen/cli.js';
+import { loginCredentials, startNativeLoadgen } from '../../src/loadgen/native.js';
+import { secretKey, verifyLoginMac } from '../../src/protocol/auth.js';
 import { DEFAULT_OPTIONS } from '../../src/loadgen/types.js';
 import { startTestServer, type TestServer } from '../server/helpers/server.js';
 import { writeKeysFile } from '../server/helpers/session-auth.js';
@@ -59,7 +61,23 @@ describe('loadgen session secret', () => {
     expect(first).toMatch(/login rejected, reason 133/);
   }, 30_000);
 
-  it('CLI: --secret and SIMEX_SESSION_SECRET set opts.secret; --native refuses it', () => {
+  it('native engine: every connection logs in with its one-time credential and trades', async () => {
+    const opts = { ...DEFAULT_OPTIONS, url: srv.wsUrl, rate: 200, durationSec: 0.5, connections: 3, drainMs: 3000, secret: SECRET };
+    const creds = loginCredentials(opts, SECRET).split(',');
+    expect(creds).toHaveLength(3);
+    creds.forEach((c, i) => {
+      const [ts, hex] = c.split(':');
+      expect(verifyLoginMac(secretKey(SECRET), 0, DEFAULT_OPTIONS.ownerBase + i, Number(ts), Buffer.from(hex!, 'hex'))).toBe(true);
+    });
+    const { report } = await startNativeLoadgen(opts).done;
+    expect([report.connections, report.connect_failures]).toEqual([3, 0]);
+    expect(report.counters.sent).toBeGreaterThan(0);
+    expect(report.counters.acked).toBe(report.counters.sent);
+    const unsigned = await startNativeLoadgen({ ...opts, secret: undefined }).done.then(() => 'ran', (e: unknown) => String(e));
+    expect(unsigned).toMatch(/reason 133/);
+  }, 60_000);
+
+  it('CLI: --secret and SIMEX_SESSION_SECRET set opts.secret, for both engines', () => {
     expect(parseLoadgenArgs(['--secret', SECRET]).opts.secret).toBe(SECRET);
     expect(parseLoadgenArgs([]).opts.secret).toBeUndefined();
     const prev = process.env.SIMEX_SESSION_SECRET;
@@ -67,13 +85,12 @@ describe('loadgen session secret', () => {
     try {
       expect(parseLoadgenArgs([]).opts.secret).toBe('from-env');
       expect(parseLoadgenArgs(['--secret', 'flag-wins']).opts.secret).toBe('flag-wins');
-      expect(() => parseLoadgenArgs(['--native'])).toThrow(/--native does not support --secret: use the TS transport/);
+      expect(parseLoadgenArgs(['--native']).opts.secret).toBe('from-env');
     } finally {
       if (prev === undefined) delete process.env.SIMEX_SESSION_SECRET;
       else process.env.SIMEX_SESSION_SECRET = prev;
     }
-    expect(() => parseLoadgenArgs(['--native', '--secret', SECRET])).toThrow(UsageError);
-    expect(() => startNativeLoadgen({ ...DEFAULT_OPTIONS, url: srv.wsUrl, secret: SECRET })).toThrow(/--native does not support --secret/);
+    expect(parseLoadgenArgs(['--native', '--secret', SECRET]).engine).toBe('native');
   });
 });
 
