@@ -917,21 +917,22 @@ export function registerApiRoutes(app: TemplatedApp, deps: RouteDeps): void {
       ex.recordError(b.symbol, CmdType.AMEND, 0, 0);
       throw new HttpError(503, 'SHARD_UNAVAILABLE', 'the shard owning this order is unavailable');
     }
-    amendTo(res, st, rec, price, leaves, rec.filled + leaves);
+    amendTo(res, st, rec, price, leaves);
   })));
 
   /**
-   * Submit PATCH's AMEND at `price` with TOTAL_QTY: `total` (filled + `leaves` as PATCH saw
-   * them) is the order's new TOTAL quantity, and the engine sets leaves = total - filled with
+   * Submit PATCH's AMEND at `price` with TOTAL_QTY: filled + `leaves` as PATCH saw them is the
+   * order's new TOTAL quantity, and the engine sets leaves = total - filled with
    * the fills it has executed when the AMEND runs (FIX OrderCancelReplaceRequest). A fill of a
    * command already queued on the book ahead of the AMEND therefore counts against the
-   * quantity asked; it is never bought again on top. The account's hold is reserved first for
-   * `leaves` (400 INSUFFICIENT_BALANCE): the engine's leaves can only be smaller. A total at or
+   * quantity asked; it is never bought again on top. The account's hold is reserved first
+   * (OrderHold.beforeAmend, 400 INSUFFICIENT_BALANCE): the engine's leaves can only be smaller. A total at or
    * below the order's filled quantity by then cancels the rest (CANCELLED AMEND_TO_FILLED): the
    * answer is 200 with the order as it ends, status cancelled with its filled quantity.
    */
-  const amendTo = (res: HttpResponse, st: ResponseState, rec: RestOrder, price: number, leaves: number, total: number): void => {
+  const amendTo = (res: HttpResponse, st: ResponseState, rec: RestOrder, price: number, leaves: number): void => {
     const owner = rec.owner;
+    const total = rec.filled + leaves;
     if (owner !== null) owner.beforeAmend(rec, price, leaves); // 400 INSUFFICIENT_BALANCE
     try {
       submitRest(res, st, 'amend', rec, CmdType.AMEND, 0, 0, 0, AmendCmdFlags.TOTAL_QTY, 0, rec.engineId, price, total, (c) => {

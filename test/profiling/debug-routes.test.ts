@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
 import uws from 'uWebSockets.js';
 import { Profile } from 'pprof-format';
-import { ProfilerThreadRegistry, isLoopbackAddress, registerDebugRoutes } from '../../src/server/debug/index.js';
+import { ProfilerThreadRegistry, registerDebugRoutes } from '../../src/server/debug/index.js';
+import { isLoopbackAddress } from '../../src/server/http.js';
 import { ROOT, ensureDist, requirement, which } from './helpers.js';
 
 const externalIPv4 = Object.values(networkInterfaces()).flat()

@@ -69,20 +69,14 @@ export class TokenBucketLimiter {
       }
       b = { tokens: this.burst, t: now, tripped: false };
       this.buckets.set(key, b);
-    } else if (now > b.t) {
-      b.tokens = Math.min(this.burst, b.tokens + ((now - b.t) * this.rps) / 1000);
-      b.t = now;
-    }
+    } else this.refill(b, now);
     if (b.tokens >= 1) {
       b.tokens -= 1;
       b.tripped = false;
       this.allowed++;
       return OK;
     }
-    this.rejected++;
-    const newTrip = !b.tripped;
-    b.tripped = true;
-    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.rps)), newTrip };
+    return this.refuse(b);
   }
 
   /**
@@ -93,12 +87,23 @@ export class TokenBucketLimiter {
   check(key: string): TakeResult {
     const b = this.buckets.get(key);
     if (b === undefined) return OK;
-    const tokens = Math.min(this.burst, b.tokens + (Math.max(0, this.now() - b.t) * this.rps) / 1000);
-    if (tokens >= 1) return OK;
+    this.refill(b, this.now());
+    return b.tokens >= 1 ? OK : this.refuse(b);
+  }
+
+  /** Tokens earned since the bucket's last refill. */
+  private refill(b: Bucket, now: number): void {
+    if (now <= b.t) return;
+    b.tokens = Math.min(this.burst, b.tokens + ((now - b.t) * this.rps) / 1000);
+    b.t = now;
+  }
+
+  /** A refused request: counted, the bucket tripped (newTrip once per run). */
+  private refuse(b: Bucket): TakeResult {
     this.rejected++;
     const newTrip = !b.tripped;
     b.tripped = true;
-    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - tokens) / this.rps)), newTrip };
+    return { ok: false, retryAfterS: Math.max(1, Math.ceil((1 - b.tokens) / this.rps)), newTrip };
   }
 
   /** Drop buckets that have refilled completely (same as absent). */

@@ -38,9 +38,7 @@ import {
   HttpError, intParam, queryOf, sendError, sendHttpError, sendJson, trackAbort,
   type ResponseState,
 } from '../http.js';
-import { isLoopbackAddress, remoteIp } from '../http.js';
-
-export { isLoopbackAddress };
+import { remoteIsLoopback } from '../http.js';
 import { cpuProfilesToPprof, heapProfilesToPprof } from './pprof.js';
 import {
   HEAP_INTERVAL_MAX, HEAP_INTERVAL_MIN, HEAP_SAMPLING_INTERVAL, startHeapSampling,
@@ -80,7 +78,7 @@ function digest(s: string): Buffer {
 
 /** Decides synchronously (inside the handler) whether the request may proceed. */
 function admitted(res: HttpResponse, req: HttpRequest, tokenDigest: Buffer | null): 'ok' | 'forbidden' | 'unauthorized' {
-  if (isLoopbackAddress(remoteIp(res))) return 'ok';
+  if (remoteIsLoopback(res)) return 'ok';
   if (!tokenDigest) return 'forbidden';
   const auth = req.getHeader('authorization');
   const given = auth.startsWith('Bearer ') ? auth.slice(7).trim() : req.getHeader('x-simex-admin-token').trim();
